@@ -1,0 +1,51 @@
+# hookgate: `make run` starts the local stack, `make test` runs every check. Both set up .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help run test lint unit integration e2e build send deploy clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt layers/hookgate/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "hookgate needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e layers/hookgate
+	touch $@
+
+run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, http://127.0.0.1:3000
+	$(BIN)/python -m dev.stack
+
+send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github)
+	$(BIN)/python -m dev.send $(or $(P),stripe)
+
+test: lint ## Lint, type-check, validate the template, then run every test
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff, mypy (strict on the layer), cfn-lint and sam validate
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template-file template.yaml
+
+unit: $(STAMP) ## Only the pure unit tests
+	$(BIN)/pytest tests/unit
+
+build: $(STAMP) ## sam build (no Docker needed)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+deploy: build ## sam deploy --guided (needs AWS credentials)
+	$(BIN)/sam deploy --guided
+
+clean: ## Remove the virtualenv and build output
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,113 @@
+"""hookgate: verify provider webhooks, drop replays, publish them to Amazon EventBridge.
+
+A function's whole code is::
+
+    import hookgate
+    lambda_handler = hookgate.handler("stripe")
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hookgate.config import Settings
+from hookgate.errors import (
+    BadRequest,
+    BadSignature,
+    ConfigurationError,
+    DownstreamError,
+    HookgateError,
+    MissingSignature,
+    PayloadTooLarge,
+    StaleTimestamp,
+    Unauthorized,
+)
+from hookgate.pipeline import METRICS_NAMESPACE, Pipeline
+
+__all__ = [
+    "BadRequest",
+    "BadSignature",
+    "ConfigurationError",
+    "DownstreamError",
+    "HookgateError",
+    "MissingSignature",
+    "PayloadTooLarge",
+    "Pipeline",
+    "Settings",
+    "StaleTimestamp",
+    "Unauthorized",
+    "build_pipeline",
+    "handler",
+]
+
+__version__ = "0.1.0"
+
+LambdaHandler = Callable[[Mapping[str, Any], Any], dict[str, Any]]
+
+
+def build_pipeline(
+    provider: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clients: Mapping[str, Any] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Pipeline:
+    """Build a provider's pipeline from the environment (once per cold start).
+
+    Args:
+        provider: the provider name; defaults to `HOOKGATE_PROVIDER`.
+        environ: settings source; defaults to `os.environ`.
+        clients: boto3 clients by service name ("secretsmanager", "dynamodb", "events"),
+            for tests; others are created with hookgate's timeouts and retries.
+        clock: wall-clock seconds, for tests.
+
+    Raises:
+        ConfigurationError: a setting is missing or the provider is unknown.
+    """
+    from aws_lambda_powertools import Logger, Metrics
+
+    from hookgate import providers
+    from hookgate.aws import client_for
+    from hookgate.publish import EventPublisher
+    from hookgate.replay import ReplayGuard
+    from hookgate.secrets import SecretStore
+
+    settings = Settings.from_env(os.environ if environ is None else environ, provider=provider)
+    definition = providers.get(settings.provider)
+    given = dict(clients or {})
+
+    def client(service: str) -> Any:
+        return given[service] if service in given else client_for(service)
+
+    logger = Logger(service="hookgate")
+    logger.append_keys(provider=definition.name)
+    metrics = Metrics(namespace=METRICS_NAMESPACE)
+    metrics.set_default_dimensions(provider=definition.name)
+    return Pipeline(
+        definition,
+        settings,
+        secrets=SecretStore(
+            settings.secret_id,
+            client=client("secretsmanager"),
+            max_age_s=settings.secret_max_age_s,
+        ),
+        guard=ReplayGuard(
+            settings.replay_table,
+            client=client("dynamodb"),
+            ttl_s=settings.replay_ttl_s,
+            key_prefix=definition.name,
+        ),
+        publisher=EventPublisher(settings.event_bus, client=client("events")),
+        logger=logger,
+        metrics=metrics,
+        clock=clock,
+    )
+
+
+def handler(provider: str | None = None) -> LambdaHandler:
+    """The Lambda handler for `provider`, built now (at cold start) from the environment."""
+    pipeline = build_pipeline(provider)
+    return pipeline.handle_lambda

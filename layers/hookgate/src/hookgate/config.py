@@ -1,0 +1,104 @@
+"""Per-function settings, read once per cold start from the environment set by template.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hookgate.errors import ConfigurationError
+
+__all__ = [
+    "ENV_EVENT_BUS",
+    "ENV_MAX_BODY_BYTES",
+    "ENV_PAYLOAD_BUCKET",
+    "ENV_PROVIDER",
+    "ENV_PUBLIC_URL",
+    "ENV_REPLAY_TABLE",
+    "ENV_REPLAY_TTL_SECONDS",
+    "ENV_SECRET_ID",
+    "ENV_SECRET_MAX_AGE_SECONDS",
+    "ENV_TOLERANCE_SECONDS",
+    "Settings",
+]
+
+ENV_PROVIDER = "HOOKGATE_PROVIDER"
+ENV_SECRET_ID = "HOOKGATE_SECRET_ID"  # noqa: S105 (a variable name)
+ENV_REPLAY_TABLE = "HOOKGATE_REPLAY_TABLE"
+ENV_EVENT_BUS = "HOOKGATE_EVENT_BUS"
+ENV_PAYLOAD_BUCKET = "HOOKGATE_PAYLOAD_BUCKET"
+ENV_TOLERANCE_SECONDS = "HOOKGATE_TOLERANCE_SECONDS"
+ENV_PUBLIC_URL = "HOOKGATE_PUBLIC_URL"
+ENV_SECRET_MAX_AGE_SECONDS = "HOOKGATE_SECRET_MAX_AGE_SECONDS"  # noqa: S105
+ENV_REPLAY_TTL_SECONDS = "HOOKGATE_REPLAY_TTL_SECONDS"
+ENV_MAX_BODY_BYTES = "HOOKGATE_MAX_BODY_BYTES"
+
+DEFAULT_TOLERANCE_S = 300
+DEFAULT_SECRET_MAX_AGE_S = 300
+# Longer than every supported provider's retry window (Stripe retries for up to 3 days).
+DEFAULT_REPLAY_TTL_S = 7 * 24 * 3600
+# API Gateway accepts 10 MB; Lambda's synchronous payload limit (6 MB, base64-inflated) is lower.
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a function needs to know about its deployment."""
+
+    provider: str
+    secret_id: str
+    replay_table: str
+    event_bus: str
+    payload_bucket: str | None = None
+    public_url: str | None = None
+    tolerance_s: int = DEFAULT_TOLERANCE_S
+    secret_max_age_s: int = DEFAULT_SECRET_MAX_AGE_S
+    replay_ttl_s: int = DEFAULT_REPLAY_TTL_S
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, provider: str | None = None) -> Settings:
+        """Read settings; an explicit `provider` beats `HOOKGATE_PROVIDER`.
+
+        Raises:
+            ConfigurationError: a required variable is missing or a number is invalid.
+        """
+        name = provider or environ.get(ENV_PROVIDER, "")
+        missing = [
+            var
+            for var, value in (
+                (ENV_PROVIDER, name),
+                (ENV_SECRET_ID, environ.get(ENV_SECRET_ID)),
+                (ENV_REPLAY_TABLE, environ.get(ENV_REPLAY_TABLE)),
+                (ENV_EVENT_BUS, environ.get(ENV_EVENT_BUS)),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
+        return cls(
+            provider=name,
+            secret_id=environ[ENV_SECRET_ID],
+            replay_table=environ[ENV_REPLAY_TABLE],
+            event_bus=environ[ENV_EVENT_BUS],
+            payload_bucket=environ.get(ENV_PAYLOAD_BUCKET) or None,
+            public_url=environ.get(ENV_PUBLIC_URL) or None,
+            tolerance_s=_positive_int(environ, ENV_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_S),
+            secret_max_age_s=_positive_int(
+                environ, ENV_SECRET_MAX_AGE_SECONDS, DEFAULT_SECRET_MAX_AGE_S
+            ),
+            replay_ttl_s=_positive_int(environ, ENV_REPLAY_TTL_SECONDS, DEFAULT_REPLAY_TTL_S),
+            max_body_bytes=_positive_int(environ, ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+        )
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive")
+    return value

@@ -1,0 +1,81 @@
+"""Signature primitives shared by the providers: HMAC, constant-time matching, time windows.
+
+HMAC uses the standard library (`hmac` is OpenSSL-backed and needs no import of
+`cryptography`); asymmetric schemes import `cryptography` lazily, only in the providers
+that need it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hookgate.errors import BadSignature, StaleTimestamp
+
+__all__ = [
+    "Match",
+    "check_timestamp",
+    "fingerprint",
+    "hmac_digest",
+    "match_any",
+]
+
+
+def hmac_digest(algorithm: str, key: bytes, message: bytes) -> bytes:
+    """The raw HMAC of `message` under `key` (`algorithm`: "sha1", "sha256", "sha512")."""
+    return hmac.digest(key, message, algorithm)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Which configured key verified, and the offered signature it matched."""
+
+    key_index: int
+    signature: bytes
+
+
+def match_any(
+    keys: Sequence[bytes],
+    candidates: Iterable[bytes],
+    expected_for: Callable[[bytes], bytes],
+) -> Match:
+    """The first key whose expected signature equals any candidate.
+
+    Every key is tried against every candidate with `hmac.compare_digest`, so a rotation list
+    and a multi-signature header both work, and timing says nothing about which part differed.
+
+    Raises:
+        BadSignature: no key matches any candidate.
+    """
+    offered = list(candidates)
+    for index, key in enumerate(keys):
+        expected = expected_for(key)
+        for candidate in offered:
+            if hmac.compare_digest(expected, candidate):
+                return Match(key_index=index, signature=candidate)
+    raise BadSignature()
+
+
+def check_timestamp(signed_at_s: int, *, now_s: float, tolerance_s: int) -> datetime:
+    """The signed time as an aware datetime, if within `tolerance_s` of now in either direction.
+
+    A timestamp in the future is as suspicious as one in the past: it would let a captured
+    delivery be replayed for longer than the window.
+
+    Raises:
+        StaleTimestamp: the timestamp is outside the window or not representable.
+    """
+    if abs(now_s - signed_at_s) > tolerance_s:
+        raise StaleTimestamp()
+    try:
+        return datetime.fromtimestamp(signed_at_s, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise StaleTimestamp() from exc
+
+
+def fingerprint(signature: bytes) -> str:
+    """A stable, non-reversible id for a signature (delivery id of last resort; safe to log)."""
+    return hashlib.sha256(signature).hexdigest()[:32]

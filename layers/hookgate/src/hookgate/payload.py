@@ -1,0 +1,66 @@
+"""The body as it appears in the published event: parsed once, never re-read."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from hookgate.request import Request
+
+__all__ = ["Payload", "parse_payload"]
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """`event` is what goes into `detail.payload`; `json` is the parsed JSON body, else None."""
+
+    event: Any
+    json: Any = None
+
+
+def parse_payload(request: Request) -> Payload:
+    """JSON bodies as parsed JSON, form bodies as `{"form": ...}`, other text as `{"text": ...}`,
+    anything else as `{"base64": ...}`.
+    """
+    body = request.body
+    content_type = request.content_type
+    if content_type == _FORM:
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            pairs = None
+        if pairs is not None:
+            return Payload(event={"form": _form_fields(pairs)})
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Payload(event={"base64": base64.b64encode(body).decode("ascii")})
+    if "json" in content_type or not content_type:
+        try:
+            parsed = json.loads(text, parse_constant=_reject_constant)
+        except ValueError:
+            parsed = None
+        else:
+            return Payload(event=parsed, json=parsed)
+    return Payload(event={"text": text})
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON: EventBridge would refuse the event forever.
+    raise ValueError(name)
+
+
+def _form_fields(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    fields: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        if key not in fields:
+            fields[key] = value
+        else:
+            previous = fields[key]
+            fields[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+    return fields

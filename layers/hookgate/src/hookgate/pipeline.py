@@ -1,0 +1,191 @@
+"""The only module that knows all the others: normalize, verify, guard, publish, respond."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from hookgate.config import Settings
+from hookgate.errors import BadSignature, DownstreamError, HookgateError, MethodNotAllowed
+from hookgate.payload import parse_payload
+from hookgate.providers.base import COMMON_FORWARDED_HEADERS, Provider, Verification
+from hookgate.publish import EventPublisher, source_for
+from hookgate.replay import ReplayGuard
+from hookgate.request import Request
+from hookgate.secrets import SecretStore
+
+__all__ = ["METRICS_NAMESPACE", "Pipeline", "json_response"]
+
+METRICS_NAMESPACE = "Hookgate"
+#: `DetailType` when the provider names no event type.
+DEFAULT_EVENT_TYPE = "webhook"
+
+
+def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Lambda proxy response (valid for REST, HTTP API, function URLs and ALB)."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+def _error_response(error: HookgateError) -> dict[str, Any]:
+    response = json_response(error.status, {"message": error.message})
+    if error.status == 503:
+        response["headers"]["Retry-After"] = "5"
+    if isinstance(error, MethodNotAllowed):
+        response["headers"]["Allow"] = "POST"
+    return response
+
+
+class Pipeline:
+    """One provider's Lambda handler. Build once per cold start; call once per request."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        settings: Settings,
+        *,
+        secrets: SecretStore,
+        guard: ReplayGuard,
+        publisher: EventPublisher,
+        logger: Logger,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.provider = provider
+        self.settings = settings
+        self._secrets = secrets
+        self._guard = guard
+        self._publisher = publisher
+        self._logger = logger
+        self._metrics = metrics
+        self._clock = clock
+        #: The Lambda entry point: `__call__` with the Lambda context added to every log line.
+        self.handle_lambda: Callable[[Mapping[str, Any], Any], dict[str, Any]] = (
+            logger.inject_lambda_context(self.__call__)
+        )
+        self._forwarded = tuple(
+            h.lower() for h in (*COMMON_FORWARDED_HEADERS, *provider.forwarded_headers)
+        )
+
+    def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        self._logger.remove_keys(["correlation_id", "delivery_id", "event_type"])
+        try:
+            response = self._handle(event, context)
+        except HookgateError as error:
+            response = self._reject(error)
+        except Exception:
+            # The one broad catch: anything unforeseen is a 500, so the provider retries.
+            self._logger.exception("unexpected error")
+            response = _error_response(HookgateError())
+        finally:
+            if self._metrics.metric_set:
+                self._metrics.flush_metrics()
+        self._logger.info(
+            "responded",
+            extra={
+                "status": response["statusCode"],
+                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+    def _handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        request = Request.from_event(
+            event,
+            public_url=self.settings.public_url,
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+        if request.method not in self.provider.methods:
+            raise MethodNotAllowed()
+        verification = self._verify(request)
+        self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
+
+        payload = parse_payload(request)
+        delivery_id = self.provider.delivery_id(request, payload.json) or verification.fingerprint
+        event_type = self.provider.event_type(request, payload.json) or DEFAULT_EVENT_TYPE
+        self._logger.set_correlation_id(delivery_id)
+        self._logger.append_keys(delivery_id=delivery_id, event_type=event_type)
+
+        detail = {
+            "provider": self.provider.name,
+            "delivery_id": delivery_id,
+            "event_type": event_type,
+            "received_at": _rfc3339(datetime.fromtimestamp(self._clock(), tz=UTC)),
+            "verification": {
+                "scheme": verification.scheme,
+                "key_index": verification.key_index,
+                "signed_at": _rfc3339(verification.signed_at) if verification.signed_at else None,
+            },
+            "headers": {
+                name: request.headers[name] for name in self._forwarded if name in request.headers
+            },
+            "payload": payload.event,
+        }
+
+        def publish() -> str:
+            try:
+                return self._publisher.publish(
+                    source=source_for(self.provider.name), detail_type=event_type, detail=detail
+                )
+            except DownstreamError:
+                self._metrics.add_metric(
+                    name="WebhookPublishFailed", unit=MetricUnit.Count, value=1
+                )
+                raise
+
+        outcome = self._guard.run_once(delivery_id, publish, context=context)
+        if outcome.duplicate:
+            self._metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
+            self._logger.info("duplicate delivery acknowledged, not published")
+        else:
+            self._logger.info("delivery published", extra={"event_id": outcome.event_id})
+        return json_response(200, {"received": True, "duplicate": outcome.duplicate})
+
+    def _verify(self, request: Request) -> Verification:
+        def attempt(secret_material: Any) -> Verification:
+            return self.provider.verify(
+                request,
+                secret_material,
+                now_s=self._clock(),
+                tolerance_s=self.settings.tolerance_s,
+            )
+
+        try:
+            return attempt(self._secrets.current())
+        except BadSignature:
+            # Maybe the secret was rotated since we cached it: read it again, once.
+            fresh = self._secrets.refreshed()
+            if fresh is None:
+                raise
+            verification = attempt(fresh)
+            self._logger.info("verified after re-reading the rotated secret")
+            return verification
+
+    def _reject(self, error: HookgateError) -> dict[str, Any]:
+        log = self._logger.warning if error.status < 500 else self._logger.error
+        # Only the exception's class and fixed message: never its cause, which may quote input.
+        log("delivery rejected", extra={"reason": error.reason, "status": error.status})
+        with single_metric(
+            name="WebhookRejected",
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=METRICS_NAMESPACE,
+            default_dimensions={"provider": self.provider.name},
+        ) as metric:
+            metric.add_dimension(name="reason", value=error.reason)
+        return _error_response(error)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,91 @@
+"""What a provider definition is: data plus a verify and a sign function, all alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+__all__ = [
+    "COMMON_FORWARDED_HEADERS",
+    "Provider",
+    "Signer",
+    "Verification",
+    "Verifier",
+    "header_field",
+    "json_field",
+]
+
+#: Non-secret headers every provider's events carry in `detail.headers`.
+COMMON_FORWARDED_HEADERS = ("content-type", "user-agent")
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """How a delivery was proven genuine (published as `detail.verification`)."""
+
+    scheme: str
+    key_index: int
+    #: Safe to log: a digest of the matching signature, the delivery id of last resort.
+    fingerprint: str
+    signed_at: datetime | None = None
+
+
+class Verifier(Protocol):
+    def __call__(
+        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+    ) -> Verification:
+        """Prove `request` genuine or raise `Unauthorized` (or a subclass)."""
+        ...
+
+
+class Signer(Protocol):
+    def __call__(self, secret: str, body: bytes, *, timestamp: int) -> dict[str, str]:
+        """The signature headers the provider would send with `body`."""
+        ...
+
+
+#: Reads a delivery id or event type from the request and its parsed JSON body (None if not JSON).
+Extractor = Callable[[Request, Any], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A provider definition: everything the pipeline needs to know about one provider."""
+
+    name: str
+    docs_url: str
+    verify: Verifier
+    sign: Signer
+    delivery_id: Extractor
+    event_type: Extractor
+    #: Non-secret headers copied into the published event, besides the common ones.
+    forwarded_headers: tuple[str, ...] = ()
+    methods: frozenset[str] = frozenset({"POST"})
+
+
+def json_field(*path: str) -> Extractor:
+    """An extractor for a string (or number) at `path` in the JSON body."""
+
+    def extract(request: Request, payload: Any) -> str | None:
+        value = payload
+        for key in path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(key)
+        return str(value) if isinstance(value, str | int) and value != "" else None
+
+    return extract
+
+
+def header_field(name: str) -> Extractor:
+    """An extractor for a request header."""
+
+    def extract(request: Request, payload: Any) -> str | None:
+        return request.headers.get(name) or None
+
+    return extract

@@ -1,0 +1,60 @@
+"""GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`.
+
+GitHub signs no timestamp, so the replay guard (keyed on `X-GitHub-Delivery`) is the only
+protection against replays. The legacy SHA-1 header (`X-Hub-Signature`) is not accepted.
+https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+"""
+
+from __future__ import annotations
+
+from hookgate.crypto import fingerprint, hmac_digest, match_any
+from hookgate.errors import MissingSignature
+from hookgate.providers.base import Provider, Verification, header_field
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+DELIVERY_HEADER = "X-GitHub-Delivery"
+EVENT_HEADER = "X-GitHub-Event"
+PREFIX = "sha256="
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not header:
+        raise MissingSignature()
+    # The whole header is compared, prefix included, as GitHub's own libraries do:
+    # upper-case hex or a missing prefix does not verify.
+    offered = header.encode("utf-8", "replace")
+    match = match_any(
+        secret.signing_keys(),
+        [offered],
+        lambda key: (PREFIX + hmac_digest("sha256", key, request.body).hex()).encode(),
+    )
+    return Verification(
+        scheme="hmac-sha256", key_index=match.key_index, fingerprint=fingerprint(match.signature)
+    )
+
+
+def sign(secret: str, body: bytes, *, timestamp: int) -> dict[str, str]:
+    digest = hmac_digest("sha256", secret.encode("utf-8"), body)
+    return {SIGNATURE_HEADER: PREFIX + digest.hex()}
+
+
+PROVIDER = Provider(
+    name="github",
+    docs_url="https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+    verify=verify,
+    sign=sign,
+    delivery_id=header_field(DELIVERY_HEADER),
+    event_type=header_field(EVENT_HEADER),
+    forwarded_headers=(
+        DELIVERY_HEADER,
+        EVENT_HEADER,
+        "X-GitHub-Hook-ID",
+        "X-GitHub-Hook-Installation-Target-Type",
+        "X-GitHub-Hook-Installation-Target-ID",
+    ),
+)

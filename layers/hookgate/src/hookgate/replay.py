@@ -1,0 +1,127 @@
+"""The replay guard: each delivery id is published at most once, through Powertools Idempotency.
+
+Timeline of one delivery id in the DynamoDB table (one conditional write before publishing,
+one update after):
+
+1. `PutItem` with a condition that no live record exists: the record is INPROGRESS, expiring
+   with the Lambda invocation's remaining time, so a crashed invocation does not block retries.
+2. Publish. If it raises, the record is deleted, so the provider's retry is processed again.
+3. `UpdateItem` to COMPLETED, expiring after the TTL (longer than any provider retries).
+
+A second delivery of a COMPLETED id is a replay: acknowledged, not published. One that arrives
+while the first is INPROGRESS gets a 5xx, so the provider retries it after the first settles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+)
+
+from hookgate.errors import DeliveryInProgress, DownstreamError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+__all__ = ["TABLE_KEY", "TABLE_TTL_ATTRIBUTE", "Outcome", "ReplayGuard"]
+
+#: The table's partition key and TTL attribute (Powertools' defaults; template.yaml matches).
+TABLE_KEY = "id"
+TABLE_TTL_ATTRIBUTE = "expiration"
+
+_REPLAYED = "replayed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one delivery id."""
+
+    event_id: str
+    duplicate: bool
+
+
+def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
+    # Powertools calls this only when it answers from a COMPLETED record.
+    return {**response, _REPLAYED: True} if isinstance(response, dict) else response
+
+
+class ReplayGuard:
+    """Runs an action at most once per `<key_prefix>#<hash of delivery id>` record."""
+
+    def __init__(
+        self,
+        table: str,
+        *,
+        client: DynamoDBClient,
+        ttl_s: int,
+        key_prefix: str,
+    ) -> None:
+        self._config = IdempotencyConfig(
+            event_key_jmespath="delivery_id",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=ttl_s,
+            response_hook=_mark_replayed,
+        )
+        store = DynamoDBPersistenceLayer(
+            table_name=table,
+            boto3_client=client,
+            key_attr=TABLE_KEY,
+            expiry_attr=TABLE_TTL_ATTRIBUTE,
+        )
+
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="delivery",
+            persistence_store=store,
+            config=self._config,
+            key_prefix=key_prefix,
+        )
+        def once(*, delivery: dict[str, str], action: Callable[[], str]) -> dict[str, Any]:
+            return {"event_id": action()}
+
+        self._once = once
+
+    def run_once(
+        self,
+        delivery_id: str,
+        action: Callable[[], str],
+        *,
+        context: LambdaContext | None = None,
+    ) -> Outcome:
+        """Run `action` (which returns an event id) unless this delivery id already ran.
+
+        Raises:
+            DeliveryInProgress: another invocation is handling the same id right now.
+            DownstreamError: DynamoDB failed before the action completed.
+            Whatever `action` raises, after its record has been removed.
+        """
+        if context is not None:
+            self._config.register_lambda_context(context)
+        published: list[str] = []
+
+        def run_and_remember() -> str:
+            published.append(action())
+            return published[-1]
+
+        try:
+            result = self._once(delivery={"delivery_id": delivery_id}, action=run_and_remember)
+        except IdempotencyAlreadyInProgressError as exc:
+            raise DeliveryInProgress() from exc
+        except IdempotencyPersistenceLayerError as exc:
+            if published:
+                # The event is on the bus; only marking it COMPLETED failed. Acknowledge it:
+                # a 5xx would make the provider retry and publish it a second time.
+                return Outcome(event_id=published[-1], duplicate=False)
+            raise DownstreamError() from exc
+        return Outcome(event_id=str(result["event_id"]), duplicate=bool(result.get(_REPLAYED)))

@@ -1,0 +1,229 @@
+"""One `Request` from any Lambda HTTP event shape, with the body as the exact bytes received.
+
+Shapes: API Gateway REST (payload 1.0, with or without `multiValueHeaders`), HTTP API
+(payload 2.0: comma-joined headers, `cookies`, `rawQueryString`), Lambda function URLs
+(payload 2.0) and Application Load Balancer targets. Nothing here re-serializes the body:
+signatures are computed over `Request.body` exactly as the provider sent it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from hookgate.errors import BadRequest, PayloadTooLarge
+
+__all__ = ["Headers", "Request"]
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, multi-valued HTTP headers.
+
+    `headers[name]` and `get(name)` join repeated values with ", " (RFC 9110 field
+    combination), which is also what HTTP API payload 2.0 does, so every event shape reads alike.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            values.setdefault(name.lower(), []).append(value)
+        self._values: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in values.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return ", ".join(self._values[name.lower()])
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def get_all(self, name: str) -> tuple[str, ...]:
+        """Every value received for `name`, in order."""
+        return self._values.get(name.lower(), ())
+
+    def __repr__(self) -> str:
+        # Header values may hold signatures or tokens: never show them.
+        return f"Headers(names={sorted(self._values)!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request as the provider sent it."""
+
+    method: str
+    path: str
+    url: str
+    headers: Headers
+    query: Mapping[str, tuple[str, ...]]
+    body: bytes = field(repr=False)
+    source_ip: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case ("" when absent)."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @classmethod
+    def from_event(
+        cls,
+        event: Mapping[str, Any],
+        *,
+        public_url: str | None = None,
+        max_body_bytes: int | None = None,
+    ) -> Request:
+        """Normalize a Lambda HTTP event.
+
+        Args:
+            public_url: the exact public URL, when proxies make it impossible to rebuild.
+            max_body_bytes: reject larger bodies before decoding them.
+
+        Raises:
+            BadRequest: the event is not an HTTP event or its body cannot be decoded.
+            PayloadTooLarge: the body is over `max_body_bytes`.
+        """
+        if not isinstance(event, Mapping):
+            raise BadRequest()
+        if event.get("version") == "2.0":
+            return _from_v2(event, public_url, max_body_bytes)
+        if "httpMethod" in event:
+            return _from_v1(event, public_url, max_body_bytes)
+        raise BadRequest()
+
+
+def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None) -> Request:
+    """API Gateway REST payload 1.0 and ALB (same top-level keys)."""
+    context = event.get("requestContext") or {}
+    is_alb = "elb" in context
+    headers = Headers(_pairs(event.get("multiValueHeaders"), event.get("headers")))
+    query = _v1_query(event, decoded=not is_alb)
+    path = event.get("path") or "/"
+    # REST APIs on their execute-api domain carry the stage in requestContext.path
+    # ("/prod/webhooks/x"); that, not `path`, is what the provider called.
+    public_path = path if is_alb else context.get("path") or path
+    url = public_url or _rebuild_url(headers, context.get("domainName"), public_path, query)
+    identity = context.get("identity") or {}
+    return Request(
+        method=str(event.get("httpMethod", "")).upper(),
+        path=path,
+        url=url,
+        headers=headers,
+        query=query,
+        body=_body(event, limit),
+        source_ip=identity.get("sourceIp") or _first(headers.get_all("x-forwarded-for")),
+    )
+
+
+def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None) -> Request:
+    """HTTP API payload 2.0 and Lambda function URLs."""
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    pairs = list(_pairs(None, event.get("headers")))
+    if event.get("cookies"):
+        pairs.append(("cookie", "; ".join(event["cookies"])))
+    headers = Headers(pairs)
+    raw_query = event.get("rawQueryString") or ""
+    query = _group(parse_qsl(raw_query, keep_blank_values=True))
+    path = event.get("rawPath") or http.get("path") or "/"
+    url = public_url or _rebuild_url(headers, context.get("domainName"), path, None, raw_query)
+    return Request(
+        method=str(http.get("method", "")).upper(),
+        path=path,
+        url=url,
+        headers=headers,
+        query=query,
+        body=_body(event, limit),
+        source_ip=http.get("sourceIp"),
+    )
+
+
+def _pairs(multi: Any, single: Any) -> Iterator[tuple[str, str]]:
+    # multiValueHeaders is complete when present; `headers` then only repeats its last values.
+    if isinstance(multi, Mapping) and multi:
+        for name, values in multi.items():
+            for value in values or ():
+                yield str(name), str(value)
+    elif isinstance(single, Mapping):
+        for name, value in single.items():
+            if value is not None:
+                yield str(name), str(value)
+
+
+def _v1_query(event: Mapping[str, Any], *, decoded: bool) -> dict[str, tuple[str, ...]]:
+    multi = event.get("multiValueQueryStringParameters")
+    single = event.get("queryStringParameters")
+    pairs: list[tuple[str, str]] = []
+    if isinstance(multi, Mapping) and multi:
+        pairs = [(k, v) for k, values in multi.items() for v in values or ()]
+    elif isinstance(single, Mapping):
+        pairs = [(k, v) for k, v in single.items() if v is not None]
+    if not decoded:
+        # ALB passes query parameters through as received, still percent-encoded.
+        raw = "&".join(f"{k}={v}" for k, v in pairs)
+        pairs = parse_qsl(raw, keep_blank_values=True)
+    return _group(pairs)
+
+
+def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def _rebuild_url(
+    headers: Headers,
+    domain: str | None,
+    path: str,
+    query: Mapping[str, tuple[str, ...]] | None,
+    raw_query: str | None = None,
+) -> str:
+    scheme = _first(headers.get_all("x-forwarded-proto")) or "https"
+    host = headers.get("host") or domain or "localhost"
+    port = _first(headers.get_all("x-forwarded-port"))
+    if port and ":" not in host and (scheme, port) not in (("https", "443"), ("http", "80")):
+        host = f"{host}:{port}"
+    if raw_query is None and query:
+        raw_query = urlencode([(k, v) for k, values in query.items() for v in values])
+    url = f"{scheme}://{host}{quote(path, safe='/%:@!$&()*+,;=~')}"
+    return f"{url}?{raw_query}" if raw_query else url
+
+
+def _first(values: tuple[str, ...]) -> str | None:
+    # Proxies append to X-Forwarded-*: the first entry is the client-facing one.
+    return values[0].split(",", 1)[0].strip() if values else None
+
+
+def _body(event: Mapping[str, Any], limit: int | None) -> bytes:
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise BadRequest()
+    if event.get("isBase64Encoded"):
+        # Reject before decoding: base64 is 4/3 of the decoded size.
+        if limit is not None and len(body) // 4 * 3 > limit + 2:
+            raise PayloadTooLarge()
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest() from exc
+    else:
+        # Without base64, API Gateway has already decoded the bytes as UTF-8 text;
+        # encoding them again gives back exactly what was sent.
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError as exc:  # lone surrogates: not text any provider sent
+            raise BadRequest() from exc
+    if limit is not None and len(raw) > limit:
+        raise PayloadTooLarge()
+    return raw
