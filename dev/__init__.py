@@ -1,0 +1,1 @@
+"""Local development stack for hookgate: not part of the layer, never deployed."""

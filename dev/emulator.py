@@ -1,0 +1,216 @@
+"""The local AWS: a moto server over real HTTP, provisioned from template.yaml's own properties."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import requests
+
+from dev import template
+
+REGION = "us-east-1"
+STACK_NAME = "hookgate"
+#: Credentials moto accepts; real AWS never sees them.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+TAIL_QUEUE = "hookgate-local-tail"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class MotoServer:
+    """`moto_server` in a subprocess on loopback."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, timeout_s: float = 30) -> MotoServer:
+        if not port_is_free(self.port):
+            raise SystemExit(f"port {self.port} is already in use (set another with --aws-port)")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError("moto server exited at start")
+            try:
+                requests.get(f"{self.endpoint}/moto-api/", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("moto server did not start in time")
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class LocalResources:
+    """What `provision` created, and each function's environment as the template sets it."""
+
+    endpoint: str
+    table: str
+    bus: str
+    queue_url: str
+    secrets: dict[str, str]  # provider -> secret name
+    function_env: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> env
+
+    def env_for(self, logical_id: str) -> dict[str, str]:
+        return {
+            **self.function_env[logical_id],
+            **FAKE_CREDENTIALS,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+
+
+def _resolver(refs: dict[str, str]) -> Any:
+    parameters = template.load().get("Parameters", {})
+
+    def ref(name: str) -> str:
+        if name in refs:
+            return refs[name]
+        if name in parameters:
+            return str(parameters[name].get("Default", ""))
+        raise KeyError(f"cannot resolve {name} locally")
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, dict) and "Ref" in value:
+            return ref(value["Ref"])
+        if isinstance(value, dict) and "Fn::Sub" in value:
+            return re.sub(r"\$\{([^}]+)\}", lambda m: ref(m.group(1)), value["Fn::Sub"])
+        return value
+
+    return resolve
+
+
+def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
+    """Create the table, bus, secrets and an SQS tail of the bus, as template.yaml declares them."""
+    refs = {"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::URLSuffix": "amazonaws.com"}
+    resolve = _resolver(refs)
+
+    table = f"{STACK_NAME}-replay"
+    spec = template.resource("ReplayTable")
+    dynamodb = aws.client("dynamodb")
+    dynamodb.create_table(
+        TableName=table,
+        AttributeDefinitions=spec["AttributeDefinitions"],
+        KeySchema=spec["KeySchema"],
+        BillingMode=spec["BillingMode"],
+    )
+    dynamodb.update_time_to_live(
+        TableName=table, TimeToLiveSpecification=spec["TimeToLiveSpecification"]
+    )
+    refs["ReplayTable"] = table
+
+    events = aws.client("events")
+    bus = resolve(template.resource("EventBus")["Name"])
+    events.create_event_bus(Name=bus)
+    refs["EventBus"] = bus
+
+    sqs = aws.client("sqs")
+    queue_url = sqs.create_queue(QueueName=TAIL_QUEUE)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    # The same pattern as the template's archive: every event hookgate publishes.
+    pattern = template.resource("EventArchive")["EventPattern"]
+    events.put_rule(Name="hookgate-local-tail", EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(
+        Rule="hookgate-local-tail", EventBusName=bus, Targets=[{"Id": "tail", "Arn": queue_arn}]
+    )
+
+    secretsmanager = aws.client("secretsmanager")
+    secrets: dict[str, str] = {}
+    function_env: dict[str, dict[str, str]] = {}
+    functions = template.functions()
+    for properties in functions.values():
+        variables = properties["Environment"]["Variables"]
+        provider = variables["HOOKGATE_PROVIDER"]
+        secret_ref = variables["HOOKGATE_SECRET_ID"]["Ref"]
+        name = resolve(template.resource(secret_ref)["Name"])
+        secretsmanager.create_secret(Name=name, SecretString=dev_secrets[provider])
+        refs[secret_ref] = name
+        secrets[provider] = name
+    for logical_id, properties in functions.items():
+        variables = properties["Environment"]["Variables"]
+        function_env[logical_id] = {k: str(resolve(v)) for k, v in variables.items()}
+    return LocalResources(
+        endpoint=aws.endpoint,
+        table=table,
+        bus=bus,
+        queue_url=queue_url,
+        secrets=secrets,
+        function_env=function_env,
+    )
+
+
+def receive_events(aws: MotoServer, queue_url: str, *, wait_s: int = 1) -> list[dict[str, Any]]:
+    """Take the EventBridge events that reached the tail queue (parsed, deleted from the queue)."""
+    sqs = aws.client("sqs")
+    response = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s
+    )
+    found = []
+    for message in response.get("Messages", []):
+        found.append(json.loads(message["Body"]))
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def environ_without_aws() -> dict[str, str]:
+    """This process's environment minus any real AWS settings, for child processes."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

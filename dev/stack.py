@@ -1,0 +1,116 @@
+"""`make run`: the whole stack on this machine, no Docker and no AWS account.
+
+moto server (table, bus, secrets, SQS tail) + one Lambda runtime emulator per function running
+the real handler + an HTTP endpoint per function at the template's paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import FrameType
+
+from dev import template
+from dev.emulator import MotoServer, port_is_free, provision, receive_events
+from dev.gateway import Gateway
+from dev.runtime import LambdaFunction
+from dev.samples import DEV_SECRETS
+
+ROOT = template.ROOT
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    parser.add_argument("--aws-port", type=int, default=5055, help="moto server port")
+    parser.add_argument("--verbose", action="store_true", help="print each event's full body")
+    args = parser.parse_args(argv)
+
+    if not port_is_free(args.port):
+        print(f"port {args.port} is already in use: stop what uses it or pass --port", flush=True)
+        return 1
+    log_dir = ROOT / ".local"
+    log_dir.mkdir(exist_ok=True)
+    aws = MotoServer(args.aws_port).start()
+    functions: list[LambdaFunction] = []
+    try:
+        resources = provision(aws, DEV_SECRETS)
+        routes = {}
+        for (method, path), logical_id in template.api_routes().items():
+            properties = template.functions()[logical_id]
+            function = LambdaFunction(
+                ROOT / properties["CodeUri"],
+                resources.env_for(logical_id),
+                name=logical_id,
+                timeout_s=int(properties.get("Timeout", 10)),
+                log_file=log_dir / f"{logical_id}.log",
+            ).start()
+            functions.append(function)
+            routes[(method, path)] = function.invoke
+        gateway = Gateway(("127.0.0.1", args.port), routes, observer=_print_request)
+        _banner(args.port, resources.endpoint, routes, resources.secrets, log_dir)
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+        while not stop.is_set():
+            for event in receive_events(aws, resources.queue_url, wait_s=1):
+                _print_event(event, verbose=args.verbose)
+        gateway.shutdown()
+        print("\nstopped", flush=True)
+        return 0
+    finally:
+        for function in functions:
+            function.stop()
+        aws.stop()
+
+
+def _banner(
+    port: int,
+    aws_endpoint: str,
+    routes: Mapping[tuple[str, str], object],
+    secrets: dict[str, str],
+    log_dir: Path,
+) -> None:
+    print("hookgate local stack is up", flush=True)
+    print(f"  AWS emulator (moto): {aws_endpoint}")
+    for method, path in sorted(routes):
+        provider = path.rsplit("/", 1)[-1]
+        print(f"  {method} http://127.0.0.1:{port}{path}")
+        print(f"      secret {secrets[provider]!r} = {DEV_SECRETS[provider]!r}")
+    print(f"  function logs: {log_dir}/")
+    print("Send a signed test delivery from another terminal:  make send P=stripe")
+    print("Events on the bus appear below. Ctrl-C stops everything.\n", flush=True)
+
+
+def _print_request(method: str, path: str, status: int, latency_ms: float) -> None:
+    print(
+        f"{time.strftime('%H:%M:%S')}  {method} {path} -> {status} ({latency_ms:.0f} ms)",
+        flush=True,
+    )
+
+
+def _print_event(event: dict[str, object], *, verbose: bool) -> None:
+    detail = event.get("detail")
+    assert isinstance(detail, dict)
+    print(
+        f"{time.strftime('%H:%M:%S')}  on the bus: {event.get('source')} "
+        f"{event.get('detail-type')} delivery={detail.get('delivery_id')}",
+        flush=True,
+    )
+    if verbose:
+        print(json.dumps(event, indent=2), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
