@@ -1,0 +1,179 @@
+"""Request normalization: every API Gateway / Lambda event shape gives the same request."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from hookgate.errors import BadRequest, PayloadTooLarge
+from hookgate.providers import github
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+from tests import shapes
+
+# A body no UTF-8 decoder accepts, and JSON whose exact bytes any re-serialization would change.
+NON_UTF8_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary \xc3\x28"
+ODD_JSON_BODY = (
+    b'{  "id" :"evt_1",\n\t"name":"caf\\u00e9 \\ud83d\\ude00",  "n": 1.0E+2,'
+    b' "s":"\xc3\xa9\xe2\x82\xac", "slash":"a\\/b" ,"dup":1,"dup":2 }\r\n'
+)
+HEADERS = [("Content-Type", "application/json"), ("X-Custom", "one")]
+
+
+@pytest.mark.parametrize("shape", shapes.ALL_SHAPES)
+@pytest.mark.parametrize("body", [ODD_JSON_BODY, b"", b"plain"], ids=["odd_json", "empty", "plain"])
+def test_from_event_any_shape_body_is_exact_bytes(shape: str, body: bytes) -> None:
+    event = shapes.ALL_SHAPES[shape](headers=HEADERS, body=body)
+
+    request = Request.from_event(event)
+
+    assert request.body == body
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["X-CUSTOM"] == "one"
+
+
+@pytest.mark.parametrize("shape", shapes.BINARY_SAFE)
+def test_from_event_non_utf8_body_is_exact_bytes(shape: str) -> None:
+    event = shapes.ALL_SHAPES[shape](headers=HEADERS, body=NON_UTF8_BODY)
+
+    assert Request.from_event(event).body == NON_UTF8_BODY
+
+
+@pytest.mark.parametrize(
+    ("shape", "body"),
+    [(shape, ODD_JSON_BODY) for shape in shapes.ALL_SHAPES]
+    # A text-mode event cannot carry bytes that are not UTF-8.
+    + [(shape, NON_UTF8_BODY) for shape in shapes.BINARY_SAFE],
+)
+def test_verification_any_shape_accepts_signature_over_received_bytes(
+    shape: str, body: bytes
+) -> None:
+    secret = "shape-secret"
+    # GIVEN a signature computed independently over the bytes the provider sent
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    event = shapes.ALL_SHAPES[shape](
+        headers=[*HEADERS, ("X-Hub-Signature-256", signature)], body=body
+    )
+
+    # WHEN hookgate normalizes and verifies
+    verification = github.verify(
+        Request.from_event(event),
+        SecretMaterial(signing_secrets=(secret,)),
+        now_s=0,
+        tolerance_s=300,
+    )
+
+    # THEN it verifies, and parsing the body afterwards still sees the provider's JSON
+    assert verification.key_index == 0
+    if body is ODD_JSON_BODY:
+        assert json.loads(body)["dup"] == 2
+
+
+def test_from_event_rest_multi_value_headers_keeps_every_value() -> None:
+    event = shapes.rest_v1(headers=[("X-Dup", "a"), ("x-dup", "b")], body=b"")
+
+    request = Request.from_event(event)
+
+    assert request.headers.get_all("x-dup") == ("a", "b")
+    assert request.headers["X-Dup"] == "a, b"
+
+
+def test_from_event_http_v2_cookies_and_raw_query_are_kept() -> None:
+    event = shapes.http_v2(
+        headers=[("X-A", "1")],
+        body=b"",
+        query=[("b", "2"), ("a", "x y"), ("a", "z")],
+        cookies=["s=1", "t=2"],
+    )
+
+    request = Request.from_event(event)
+
+    assert request.headers["cookie"] == "s=1; t=2"
+    assert request.query == {"b": ("2",), "a": ("x y", "z")}
+    assert request.url == f"https://{shapes.HOST}/webhooks/x?b=2&a=x%20y&a=z"
+
+
+def test_from_event_rest_url_includes_stage_and_query() -> None:
+    event = shapes.rest_v1(
+        headers=[("Host", shapes.HOST), ("X-Forwarded-Proto", "https")],
+        body=b"",
+        query=[("q", "1")],
+        stage="prod",
+    )
+
+    request = Request.from_event(event)
+
+    assert request.url == f"https://{shapes.HOST}/prod/webhooks/x?q=1"
+    assert request.path == "/webhooks/x"
+
+
+def test_from_event_function_url_has_no_stage() -> None:
+    event = shapes.function_url(headers=[], body=b"")
+
+    assert Request.from_event(event).url == (
+        "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/webhooks/x"
+    )
+
+
+def test_from_event_alb_query_is_decoded_once() -> None:
+    event = shapes.alb(headers=[], body=b"", query=[("next", "a&b=c d")])
+
+    request = Request.from_event(event)
+
+    assert request.query == {"next": ("a&b=c d",)}
+
+
+def test_from_event_public_url_setting_wins() -> None:
+    event = shapes.rest_v1(headers=[], body=b"")
+
+    request = Request.from_event(event, public_url="https://hooks.example.com/stripe")
+
+    assert request.url == "https://hooks.example.com/stripe"
+
+
+def test_from_event_forwarded_port_is_kept_when_not_default() -> None:
+    event = shapes.http_v2(
+        headers=[("Host", "hooks.example.com"), ("X-Forwarded-Port", "8443")], body=b""
+    )
+
+    assert Request.from_event(event).url == "https://hooks.example.com:8443/webhooks/x"
+
+
+@pytest.mark.parametrize("shape", ["rest_v1", "http_v2", "alb"])
+def test_from_event_invalid_base64_is_bad_request(shape: str) -> None:
+    event = shapes.ALL_SHAPES[shape](headers=[], body=b"x")
+    event["body"] = "not*base64!"
+
+    with pytest.raises(BadRequest):
+        Request.from_event(event)
+
+
+@pytest.mark.parametrize("event", [{}, {"foo": 1}, [], "text"])
+def test_from_event_not_http_is_bad_request(event: object) -> None:
+    with pytest.raises(BadRequest):
+        Request.from_event(event)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("base64_body", [True, False])
+def test_from_event_over_limit_is_payload_too_large(base64_body: bool) -> None:
+    event = shapes.rest_v1(headers=[], body=b"a" * 1001, base64_body=base64_body)
+
+    with pytest.raises(PayloadTooLarge):
+        Request.from_event(event, max_body_bytes=1000)
+    assert Request.from_event(event, max_body_bytes=1001).body == b"a" * 1001
+
+
+def test_headers_repr_never_shows_values() -> None:
+    event = shapes.rest_v1(headers=[("Stripe-Signature", "t=1,v1=deadbeef")], body=b"")
+
+    request = Request.from_event(event)
+
+    assert "deadbeef" not in repr(request)
+    assert "deadbeef" not in repr(request.headers)
+    body = base64.b64encode(b"secret body").decode()
+    assert body not in repr(request)
