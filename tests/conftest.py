@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from aws_lambda_powertools import Logger
 
 from dev.emulator import LocalResources, MotoServer, provision
 from dev.samples import DEV_SECRETS
@@ -44,3 +47,24 @@ def aws() -> Iterator[MotoServer]:
 def resources(aws: MotoServer) -> LocalResources:
     """The table, bus, secrets and SQS tail, created from template.yaml's properties."""
     return provision(aws, DEV_SECRETS)
+
+
+class LogSink(io.StringIO):
+    """Every line hookgate's logger writes during the session."""
+
+    def lines(self) -> list[str]:
+        return self.getvalue().splitlines()
+
+
+LOGS = LogSink()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hookgate_logs() -> LogSink:
+    """Route hookgate's Powertools logger to one sink for the whole session.
+
+    Powertools configures the stdlib logger "hookgate" once; every pipeline built later in
+    the session reuses this handler.
+    """
+    Logger(service="hookgate", logger_handler=logging.StreamHandler(LOGS))
+    return LOGS

@@ -93,6 +93,7 @@ def build_pipeline(
             settings.secret_id,
             client=client("secretsmanager"),
             max_age_s=settings.secret_max_age_s,
+            clock=clock,
         ),
         guard=ReplayGuard(
             settings.replay_table,

@@ -1,0 +1,70 @@
+"""Deliveries signed the way the providers sign them: with Stripe's SDK, and an independent HMAC
+for GitHub (which publishes no Python SDK)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import stripe
+
+from tests import shapes
+
+
+def stripe_event(
+    secret: str,
+    *,
+    event_id: str | None = None,
+    event_type: str = "payment_intent.succeeded",
+    timestamp: int | None = None,
+    body: bytes | None = None,
+    **shape_kwargs: Any,
+) -> tuple[dict[str, Any], bytes, str]:
+    """(API Gateway REST event, body, event id) for a Stripe delivery signed by the Stripe SDK."""
+    event_id = event_id or f"evt_{uuid.uuid4().hex[:24]}"
+    if body is None:
+        body = json.dumps(
+            {
+                "id": event_id,
+                "object": "event",
+                "type": event_type,
+                "data": {"object": {"id": "pi_1", "amount": 2000, "currency": "eur"}},
+            },
+            indent=1,
+        ).encode()
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, timestamp)
+    headers = [
+        ("Content-Type", "application/json; charset=utf-8"),
+        ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
+        ("Stripe-Signature", header),
+    ]
+    return shapes.rest_v1(headers=headers, body=body, **shape_kwargs), body, event_id
+
+
+def github_event(
+    secret: str,
+    *,
+    event_type: str = "push",
+    delivery_id: str | None = None,
+    body: bytes | None = None,
+    **shape_kwargs: Any,
+) -> tuple[dict[str, Any], bytes, str]:
+    """(API Gateway REST event, body, delivery id) for a GitHub delivery."""
+    delivery_id = delivery_id or str(uuid.uuid4())
+    if body is None:
+        body = json.dumps({"zen": "Design for failure.", "hook_id": 1}).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("User-Agent", "GitHub-Hookshot/044aadd"),
+        ("X-GitHub-Event", event_type),
+        ("X-GitHub-Delivery", delivery_id),
+        ("X-GitHub-Hook-ID", "292430182"),
+        ("X-Hub-Signature-256", signature),
+    ]
+    return shapes.rest_v1(headers=headers, body=body, **shape_kwargs), body, delivery_id

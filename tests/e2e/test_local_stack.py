@@ -1,0 +1,195 @@
+"""End to end: HTTP request -> gateway -> Lambda runtime emulator -> handler -> EventBridge -> SQS.
+
+The handler runs in its own process behind the runtime interface emulator from the aws-sam-cli
+wheel, as `python -m awslambdaric app.lambda_handler`: the interface Lambda itself drives.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from dev import template
+from dev.emulator import LocalResources, MotoServer, free_port
+from dev.gateway import Gateway
+from dev.runtime import LambdaFunction
+from dev.samples import DEV_SECRETS, sample
+from hookgate.providers import github
+from tests.integration.conftest import Bus
+
+pytestmark = pytest.mark.slow
+ROOT = template.ROOT
+
+
+@pytest.fixture(scope="module")
+def stack(
+    aws: MotoServer, resources: LocalResources, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """The functions behind the runtime emulator and the gateway; yields (base URL, log dir)."""
+    log_dir = tmp_path_factory.mktemp("function-logs")
+    functions = []
+    routes = {}
+    for (method, path), logical_id in template.api_routes().items():
+        function = LambdaFunction(
+            ROOT / template.functions()[logical_id]["CodeUri"],
+            resources.env_for(logical_id),
+            name=logical_id,
+            log_file=log_dir / f"{logical_id}.log",
+        ).start()
+        functions.append(function)
+        routes[(method, path)] = function.invoke
+    gateway = Gateway(("127.0.0.1", free_port()), routes)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{gateway.server_address[1]}", log_dir
+    gateway.shutdown()
+    for function in functions:
+        function.stop()
+
+
+@pytest.fixture
+def bus(aws: MotoServer, resources: LocalResources) -> Bus:
+    tail = Bus(aws, resources)
+    tail.drain()
+    return tail
+
+
+@pytest.mark.parametrize("provider", ["stripe", "github"])
+def test_signed_delivery_over_http_lands_on_bus_once(
+    stack: tuple[str, Path], bus: Bus, provider: str
+) -> None:
+    base_url, _ = stack
+    delivery = sample(provider)
+    url = f"{base_url}/webhooks/{provider}"
+
+    first = requests.post(url, data=delivery.body, headers=delivery.headers, timeout=30)
+    again = requests.post(url, data=delivery.body, headers=delivery.headers, timeout=30)
+
+    assert (first.status_code, first.json()) == (200, {"received": True, "duplicate": False})
+    assert (again.status_code, again.json()) == (200, {"received": True, "duplicate": True})
+    [event] = bus.events_for(delivery.delivery_id, settle_s=1.5)
+    assert event["source"] == f"hookgate.{provider}"
+    assert event["detail-type"] == delivery.event_type
+    assert event["detail"]["provider"] == provider
+
+
+def test_forged_delivery_over_http_is_401_and_not_published(
+    stack: tuple[str, Path], bus: Bus
+) -> None:
+    base_url, _ = stack
+    delivery = sample("stripe", secret="whsec_attacker")
+
+    response = requests.post(
+        f"{base_url}/webhooks/stripe", data=delivery.body, headers=delivery.headers, timeout=30
+    )
+
+    assert (response.status_code, response.json()) == (401, {"message": "unauthorized"})
+    assert bus.events_for(delivery.delivery_id, settle_s=0.5) == []
+
+
+def test_non_utf8_body_over_http_verifies(stack: tuple[str, Path], bus: Bus) -> None:
+    base_url, _ = stack
+    body = b"\xff\xfe\x00\x01 not text \xc3\x28"
+    delivery = sample("github")
+    headers = {
+        **delivery.headers,
+        "Content-Type": "application/octet-stream",
+        **github.sign(DEV_SECRETS["github"], body, timestamp=0),
+    }
+
+    response = requests.post(f"{base_url}/webhooks/github", data=body, headers=headers, timeout=30)
+
+    assert response.status_code == 200
+    [event] = bus.events_for(delivery.delivery_id)
+    assert event["detail"]["payload"] == {"base64": base64.b64encode(body).decode()}
+
+
+def test_function_logs_hold_no_secret_or_signature(stack: tuple[str, Path], bus: Bus) -> None:
+    base_url, log_dir = stack
+    sent = [sample("stripe"), sample("github"), sample("stripe", secret="whsec_attacker")]
+    for delivery in sent:
+        requests.post(
+            f"{base_url}/webhooks/{delivery.provider}",
+            data=delivery.body,
+            headers=delivery.headers,
+            timeout=30,
+        )
+
+    logs = "".join(p.read_text() for p in log_dir.glob("*.log"))
+
+    assert "delivery published" in logs
+    assert "delivery rejected" in logs
+    for secret in DEV_SECRETS.values():
+        assert secret not in logs
+    for delivery in sent:
+        for name, value in delivery.headers.items():
+            if "signature" in name.lower():
+                assert value not in logs
+                assert value.split("=")[-1] not in logs
+
+
+def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dev.stack", "--port", str(port), "--aws-port", str(aws_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")))  # type: ignore[union-attr]
+    reader.start()
+    try:
+        _wait_for(lambda: any("Ctrl-C stops everything" in line for line in lines), 60)
+        banner = "".join(lines)
+        assert f"POST http://127.0.0.1:{port}/webhooks/stripe" in banner
+        assert DEV_SECRETS["stripe"] in banner  # dev secrets are printed for the user
+
+        sent = subprocess.run(
+            [sys.executable, "-m", "dev.send", "stripe", "--url",
+             f"http://127.0.0.1:{port}/webhooks/stripe"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        delivery_id = sent.stdout.split("delivery id ")[1].split()[0]
+
+        _wait_for(lambda: any(delivery_id in line and "on the bus" in line for line in lines), 30)
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+        reader.join(timeout=5)
+    assert code == 0
+    assert "stopped" in lines[-1]
+
+
+def test_make_run_refuses_a_port_in_use_with_a_clear_message() -> None:
+    port = free_port()
+    with Gateway(("127.0.0.1", port), {}):
+        result = subprocess.run(
+            [sys.executable, "-m", "dev.stack", "--port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stdout
+
+
+def _wait_for(condition: object, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")

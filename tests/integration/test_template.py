@@ -1,0 +1,158 @@
+"""template.yaml: least privilege, the replay table the code expects, and a real `sam build`."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dev import template
+from hookgate import providers
+from hookgate.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
+
+ROOT = template.ROOT
+REPLAY_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+}
+ELF_MACHINE_AARCH64 = 183
+
+
+def provider_of(properties: dict[str, Any]) -> str:
+    name: str = properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"]
+    return name
+
+
+def test_every_provider_has_a_function_folder_route_and_secret() -> None:
+    functions = template.functions()
+    by_provider = {provider_of(p): (lid, p) for lid, p in functions.items()}
+
+    assert sorted(by_provider) == sorted(providers.NAMES)
+    for name, (logical_id, properties) in by_provider.items():
+        assert properties["CodeUri"] == f"functions/{name}/"
+        assert template.api_routes()[("POST", f"/webhooks/{name}")] == logical_id
+        secret_ref = properties["Environment"]["Variables"]["HOOKGATE_SECRET_ID"]["Ref"]
+        assert template.load()["Resources"][secret_ref]["Type"] == "AWS::SecretsManager::Secret"
+        outputs = template.load()["Outputs"]
+        assert (
+            f"/webhooks/{name}"
+            in outputs[f"{logical_id.removesuffix('Function')}WebhookUrl"]["Value"]["Fn::Sub"]
+        )
+
+
+@pytest.mark.parametrize("provider", providers.NAMES)
+def test_function_app_is_the_one_line_handler_for_its_folder(provider: str) -> None:
+    source = (ROOT / "functions" / provider / "app.py").read_text()
+
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "handler"
+    ]
+
+    assert len(calls) == 1
+    assert ast.literal_eval(calls[0].args[0]) == provider
+
+
+def test_functions_run_arm64_on_python_313_or_newer() -> None:
+    for properties in template.functions().values():
+        assert properties["Architectures"] == ["arm64"]
+        major, minor = properties["Runtime"].removeprefix("python").split(".")
+        assert (int(major), int(minor)) >= (3, 13)
+
+
+def test_function_policies_are_least_privilege() -> None:
+    for logical_id, properties in template.functions().items():
+        secret_ref = properties["Environment"]["Variables"]["HOOKGATE_SECRET_ID"]["Ref"]
+        kinds: dict[str, Any] = {}
+        for policy in properties["Policies"]:
+            assert isinstance(policy, dict), f"{logical_id}: managed policy names are too broad"
+            kinds.update(policy)
+        assert set(kinds) == {
+            "AWSSecretsManagerGetSecretValuePolicy",
+            "EventBridgePutEventsPolicy",
+            "Statement",
+        }
+        # Its own secret only, the stack's bus only.
+        assert kinds["AWSSecretsManagerGetSecretValuePolicy"] == {"SecretArn": {"Ref": secret_ref}}
+        assert kinds["EventBridgePutEventsPolicy"] == {"EventBusName": {"Ref": "EventBus"}}
+        [statement] = kinds["Statement"]
+        assert set(statement["Action"]) == REPLAY_ACTIONS
+        assert statement["Resource"] == {"Fn::GetAtt": "ReplayTable.Arn"}
+        assert "*" not in str(statement)
+
+
+def test_replay_table_matches_what_the_replay_guard_writes() -> None:
+    table = template.resource("ReplayTable")
+
+    assert table["KeySchema"] == [{"AttributeName": TABLE_KEY, "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {
+        "AttributeName": TABLE_TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_api_delivers_every_body_as_exact_bytes() -> None:
+    api = template.resource("WebhookApi")
+
+    # "*/*" (escaped as "*~1*") makes API Gateway base64-encode every body, whatever its type.
+    assert api["BinaryMediaTypes"] == ["*~1*"]
+
+
+@pytest.mark.slow
+def test_sam_build_without_docker_or_python313_gives_aarch64_layer(tmp_path: Path) -> None:
+    venv_bin = Path(sys.executable).parent
+    path = os.pathsep.join([str(venv_bin), "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
+    assert shutil.which("python3.13", path=path) is None
+    env = {
+        **os.environ,
+        "PATH": path,
+        "SAM_CLI_TELEMETRY": "0",
+        "DOCKER_HOST": "unix:///nonexistent/docker.sock",
+    }
+    build_dir = tmp_path / "build"
+
+    subprocess.run(
+        [
+            str(venv_bin / "sam"), "build", "--template-file", str(ROOT / "template.yaml"),
+            "--build-dir", str(build_dir), "--cache-dir", str(tmp_path / "cache"),
+        ],
+        cwd=ROOT, env=env, check=True, capture_output=True, timeout=900,
+    )  # fmt: skip
+
+    layer = build_dir / "HookgateLayer" / "python"
+    assert (layer / "hookgate" / "__init__.py").read_text() == (
+        ROOT / "layers/hookgate/src/hookgate/__init__.py"
+    ).read_text()
+    assert (layer / "hookgate" / "providers" / "stripe.py").exists()
+    assert (layer / "aws_lambda_powertools").is_dir()
+    native = list(layer.rglob("*.so"))
+    assert any(p.name.startswith("_rust") for p in native)  # cryptography's compiled core
+    assert {_elf_machine(p) for p in native} == {ELF_MACHINE_AARCH64}
+    assert not list(layer.rglob("__pycache__"))
+    for provider in providers.NAMES:
+        built = build_dir / f"{provider.capitalize()}Function"
+        assert sorted(p.name for p in built.iterdir()) == ["app.py"]
+    # The layer fits Lambda's limits with room to spare (250 MB unzipped, 50 MB zipped).
+    archive = tmp_path / "layer.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for file in layer.rglob("*"):
+            zipped.write(file, file.relative_to(layer.parent))
+    assert archive.stat().st_size < 50 * 1024 * 1024
+
+
+def _elf_machine(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF"
+    return int.from_bytes(header[18:20], "little")
