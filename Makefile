@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit integration e2e build send deploy clean
+.PHONY: help run test lint unit events build send deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ lint: $(STAMP) ## ruff, mypy (strict on the layer), cfn-lint and sam validate
 
 unit: $(STAMP) ## Only the pure unit tests
 	$(BIN)/pytest tests/unit
+
+events: $(STAMP) ## Regenerate events/<provider>/valid.json, freshly signed with the dev secrets
+	$(BIN)/python -m dev.events
 
 build: $(STAMP) ## sam build (no Docker needed)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build

@@ -7,6 +7,7 @@ wheel, as `python -m awslambdaric app.lambda_handler`: the interface Lambda itse
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import requests
 
 from dev import template
 from dev.emulator import LocalResources, MotoServer, free_port
+from dev.events import write_events
 from dev.gateway import Gateway
 from dev.runtime import LambdaFunction
 from dev.samples import DEV_SECRETS, sample
@@ -80,6 +82,26 @@ def test_signed_delivery_over_http_lands_on_bus_once(
     assert event["source"] == f"hookgate.{provider}"
     assert event["detail-type"] == delivery.event_type
     assert event["detail"]["provider"] == provider
+
+
+def test_generated_events_are_accepted_by_the_function_behind_the_emulator(
+    aws: MotoServer, resources: LocalResources, bus: Bus, tmp_path: Path
+) -> None:
+    # GIVEN the events `make events` writes for `sam local invoke`
+    written = write_events(["stripe", "github"], out_dir=tmp_path)
+
+    for path in written:
+        event = json.loads(path.read_text())
+        provider = path.parent.name
+        logical_id = f"{provider.capitalize()}Function"
+        function_dir = ROOT / template.functions()[logical_id]["CodeUri"]
+        # WHEN one is invoked through the runtime interface emulator
+        with LambdaFunction(function_dir, resources.env_for(logical_id), name=logical_id) as fn:
+            result = fn.invoke(event)
+        # THEN it verifies and is published
+        assert result["statusCode"] == 200, result
+        assert json.loads(result["body"]) == {"received": True, "duplicate": False}
+    assert sorted(e["source"] for e in bus.seen()) == ["hookgate.github", "hookgate.stripe"]
 
 
 def test_forged_delivery_over_http_is_401_and_not_published(

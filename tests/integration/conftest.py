@@ -56,15 +56,20 @@ class Bus:
         while receive_events(self._aws, self._queue_url, wait_s=0):
             pass
 
-    def events_for(self, delivery_id: str, *, settle_s: float = 1.0) -> list[dict[str, Any]]:
-        """Every event with this delivery id, after waiting `settle_s` for stragglers."""
+    def seen(self, *, settle_s: float = 1.0) -> list[dict[str, Any]]:
+        """Every event since the test began, after waiting `settle_s` for stragglers."""
         deadline = time.monotonic() + settle_s
         while True:
             self._seen.extend(receive_events(self._aws, self._queue_url, wait_s=0))
             if time.monotonic() >= deadline:
-                break
+                return list(self._seen)
             time.sleep(0.1)
-        return [e for e in self._seen if e["detail"]["delivery_id"] == delivery_id]
+
+    def events_for(self, delivery_id: str, *, settle_s: float = 1.0) -> list[dict[str, Any]]:
+        """Every event with this delivery id."""
+        return [
+            e for e in self.seen(settle_s=settle_s) if e["detail"]["delivery_id"] == delivery_id
+        ]
 
 
 @pytest.fixture
