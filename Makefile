@@ -23,7 +23,7 @@ $(STAMP): requirements-dev.txt layers/hookgate/pyproject.toml
 	touch $@
 
 run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, http://127.0.0.1:3000
-	$(BIN)/python -m dev.stack
+	$(BIN)/python -m dev.stack $(ARGS)
 
 send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github)
 	$(BIN)/python -m dev.send $(or $(P),stripe)

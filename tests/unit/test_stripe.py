@@ -8,6 +8,7 @@ for timestamps too far in the future, which hookgate rejects on purpose.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 import stripe
@@ -64,7 +65,7 @@ def _now() -> int:
 
 
 # Each case: (body sent, header sent, secret the receiver holds).
-CASES = {
+CASES: dict[str, Callable[[], tuple[str, str | None, str]]] = {
     "valid": lambda: (BODY, sdk_header(BODY, SECRET, _now()), SECRET),
     "valid_at_edge_of_window": lambda: (BODY, sdk_header(BODY, SECRET, _now() - 290), SECRET),
     "tampered_body": lambda: (BODY + " ", sdk_header(BODY, SECRET, _now()), SECRET),
