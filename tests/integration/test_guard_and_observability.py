@@ -1,0 +1,184 @@
+"""Replay records, EventBridge partial failures, in-flight duplicates, metrics and logs.
+
+Faults are injected at the AWS boundary only: botocore event hooks on real clients talking to
+the moto server, never by replacing hookgate code.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from dev.emulator import LocalResources, MotoServer
+from dev.samples import DEV_SECRETS
+from hookgate import build_pipeline
+from tests.conftest import LambdaContext, LogSink
+from tests.deliveries import github_event, stripe_event
+from tests.integration.conftest import LOGICAL_IDS, Bus, Clock, PipelineFactory, replay_records
+
+STRIPE_SECRET = DEV_SECRETS["stripe"]
+
+
+def emf_metrics(output: str) -> list[tuple[str, dict[str, str]]]:
+    """(metric name, dimensions) for every CloudWatch EMF record printed."""
+    found = []
+    for line in output.splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        record = json.loads(line)
+        for directive in record["_aws"]["CloudWatchMetrics"]:
+            names = [d for group in directive["Dimensions"] for d in group]
+            dims = {name: record[name] for name in names}
+            found.extend((m["Name"], dims) for m in directive["Metrics"])
+    return found
+
+
+def test_published_delivery_leaves_completed_record_with_ttl(
+    make_pipeline: PipelineFactory,
+    lambda_context: LambdaContext,
+    aws: MotoServer,
+    resources: LocalResources,
+) -> None:
+    before = {r["id"]["S"] for r in replay_records(aws, resources, "github")}
+    event, _, _ = github_event(DEV_SECRETS["github"])
+
+    assert make_pipeline("github").handle_lambda(event, lambda_context)["statusCode"] == 200
+
+    [record] = [r for r in replay_records(aws, resources, "github") if r["id"]["S"] not in before]
+    assert record["status"]["S"] == "COMPLETED"
+    expires_in_s = int(record["expiration"]["N"]) - time.time()
+    assert 7 * 24 * 3600 - 60 < expires_in_s <= 7 * 24 * 3600
+
+
+def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
+    aws: MotoServer,
+    resources: LocalResources,
+    make_pipeline: PipelineFactory,
+    bus: Bus,
+    lambda_context: LambdaContext,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN an EventBridge client whose request EventBridge refuses entry by entry
+    # (HTTP 200 with FailedEntryCount = 1), as it does for throttled or malformed entries
+    events = aws.client("events")
+
+    def corrupt_detail(params: dict[str, Any], **_: Any) -> None:
+        for entry in params["Entries"]:
+            entry["Detail"] = "not json"
+
+    events.meta.events.register("before-parameter-build.events.PutEvents", corrupt_detail)
+    clients = {"events": events, **{s: aws.client(s) for s in ("secretsmanager", "dynamodb")}}
+    env = resources.env_for(LOGICAL_IDS["stripe"])
+    refusing = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
+    event, _, event_id = stripe_event(STRIPE_SECRET)
+    records_before = replay_records(aws, resources, "stripe")
+
+    failed = refusing.handle_lambda(event, lambda_context)
+
+    assert failed["statusCode"] == 503
+    assert replay_records(aws, resources, "stripe") == records_before
+    assert ("WebhookPublishFailed", {"provider": "stripe"}) in emf_metrics(capsys.readouterr().out)
+
+    retried = make_pipeline("stripe").handle_lambda(event, lambda_context)
+
+    assert retried["statusCode"] == 200
+    assert len(bus.events_for(event_id)) == 1
+
+
+def test_same_delivery_in_flight_gets_503_then_retry_is_a_duplicate(
+    aws: MotoServer,
+    resources: LocalResources,
+    make_pipeline: PipelineFactory,
+    bus: Bus,
+    lambda_context: LambdaContext,
+    clock: Clock,
+) -> None:
+    # GIVEN a first invocation held inside PutEvents
+    entered, release = threading.Event(), threading.Event()
+    events = aws.client("events")
+
+    def hold(**_: Any) -> None:
+        entered.set()
+        release.wait(10)
+
+    events.meta.events.register("before-send.events.PutEvents", hold)
+    clients = {"events": events, **{s: aws.client(s) for s in ("secretsmanager", "dynamodb")}}
+    env = resources.env_for(LOGICAL_IDS["stripe"])
+    slow = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
+    event, _, event_id = stripe_event(STRIPE_SECRET)
+    results: list[dict[str, Any]] = []
+    first = threading.Thread(
+        target=lambda: results.append(slow.handle_lambda(event, lambda_context))
+    )
+    first.start()
+    assert entered.wait(10)
+
+    # WHEN the provider delivers the same event again meanwhile
+    concurrent = make_pipeline("stripe").handle_lambda(event, lambda_context)
+
+    # THEN that one is told to retry, and nothing is published twice
+    assert concurrent["statusCode"] == 503
+    release.set()
+    first.join(10)
+    assert results[0]["statusCode"] == 200
+    later = make_pipeline("stripe").handle_lambda(event, lambda_context)
+    assert json.loads(later["body"]) == {"received": True, "duplicate": True}
+    assert len(bus.events_for(event_id)) == 1
+
+
+def test_metrics_count_verified_duplicates_and_rejections_by_reason(
+    make_pipeline: PipelineFactory,
+    lambda_context: LambdaContext,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handler = make_pipeline("stripe").handle_lambda
+    event, _, _ = stripe_event(STRIPE_SECRET)
+    handler(event, lambda_context)
+    handler(event, lambda_context)
+    handler(stripe_event("whsec_wrong")[0], lambda_context)
+    handler(stripe_event(STRIPE_SECRET, timestamp=int(clock()) - 1000)[0], lambda_context)
+    missing, _, _ = stripe_event(STRIPE_SECRET)
+    del missing["multiValueHeaders"]["Stripe-Signature"]
+    handler(missing, lambda_context)
+
+    metrics = emf_metrics(capsys.readouterr().out)
+
+    stripe = {"provider": "stripe"}
+    assert metrics.count(("WebhookVerified", stripe)) == 2
+    assert metrics.count(("WebhookDuplicate", stripe)) == 1
+    for reason in ("bad_signature", "stale_timestamp", "missing_signature"):
+        assert metrics.count(("WebhookRejected", {**stripe, "reason": reason})) == 1
+
+
+def test_logs_are_structured_correlated_and_free_of_secrets(
+    make_pipeline: PipelineFactory, lambda_context: LambdaContext, hookgate_logs: LogSink
+) -> None:
+    start = len(hookgate_logs.lines())
+    handler = make_pipeline("stripe").handle_lambda
+    event, _, event_id = stripe_event(STRIPE_SECRET)
+    forged, _, _ = stripe_event("whsec_attacker_secret")
+
+    handler(event, lambda_context)
+    handler(forged, lambda_context)
+
+    lines = hookgate_logs.lines()[start:]
+    records = [json.loads(line) for line in lines]
+    published = next(r for r in records if r["message"] == "delivery published")
+    assert published["correlation_id"] == event_id
+    assert published["provider"] == "stripe"
+    assert published["function_request_id"] == lambda_context.aws_request_id
+    rejected = next(r for r in records if r["message"] == "delivery rejected")
+    assert rejected["reason"] == "bad_signature"
+    assert "correlation_id" not in rejected or rejected["correlation_id"] != event_id
+    text = "\n".join(lines)
+    for request in (event, forged):
+        signature = request["headers"]["Stripe-Signature"]
+        assert signature.split("v1=")[1] not in text
+    assert STRIPE_SECRET not in text
+    assert "whsec_attacker_secret" not in text
