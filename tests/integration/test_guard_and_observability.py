@@ -25,7 +25,7 @@ STRIPE_SECRET = DEV_SECRETS["stripe"]
 
 def emf_metrics(output: str) -> list[tuple[str, dict[str, str]]]:
     """(metric name, dimensions) for every CloudWatch EMF record printed."""
-    found = []
+    found: list[tuple[str, dict[str, str]]] = []
     for line in output.splitlines():
         if not line.startswith('{"_aws"'):
             continue
