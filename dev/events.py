@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from dev import template
-from dev.gateway import proxy_event
+from dev.gateway import STAGE
 from dev.samples import DEV_SECRETS, sample
+from hookgate.lambda_events import rest_event
 
 EVENTS_DIR = template.ROOT / "events"
 
@@ -22,15 +23,12 @@ def write_events(providers: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]
     written = []
     for provider in providers:
         delivery = sample(provider)
-        path = f"/webhooks/{provider}"
-        event = proxy_event(
-            method="POST",
-            path=path,
-            query="",
-            headers=[("Host", "127.0.0.1:3000"), *delivery.headers.items()],
-            body=delivery.body,
-            resource=path,
-            source_ip="127.0.0.1",
+        event = rest_event(
+            "POST",
+            f"http://127.0.0.1:3000/webhooks/{provider}",
+            delivery.headers.items(),
+            delivery.body,
+            stage=STAGE,
         )
         target = out_dir / provider / "valid.json"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,63 +9,18 @@ from __future__ import annotations
 import base64
 import json
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
+
+from hookgate.lambda_events import rest_event
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 #: Called after each request: (method, path, status, latency in ms).
 Observer = Callable[[str, str, int, float], None]
 
 STAGE = "local"
-
-
-def proxy_event(
-    *,
-    method: str,
-    path: str,
-    query: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    resource: str,
-    source_ip: str,
-) -> dict[str, Any]:
-    """An API Gateway REST (payload 1.0) proxy event for one request."""
-    multi_headers: dict[str, list[str]] = {}
-    for name, value in headers:
-        multi_headers.setdefault(name, []).append(value)
-    multi_query: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        multi_query.setdefault(key, []).append(value)
-    host = next((v for k, v in headers if k.lower() == "host"), "127.0.0.1")
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": {k: v[-1] for k, v in multi_headers.items()} or None,
-        "multiValueHeaders": multi_headers or None,
-        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-        "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": path,
-            "stage": STAGE,
-            "domainName": host,
-            "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": int(time.time() * 1000),
-            "accountId": "123456789012",
-            "apiId": "local",
-            "identity": {"sourceIp": source_ip},
-        },
-        "body": base64.b64encode(body).decode("ascii") if body else None,
-        "isBase64Encoded": bool(body),
-    }
 
 
 class Gateway(ThreadingHTTPServer):
@@ -100,13 +55,13 @@ class _Handler(BaseHTTPRequestHandler):
             status = 405 if known else 404
             self._reply(status, {}, json.dumps({"message": "not found"}).encode())
         else:
-            event = proxy_event(
-                method=self.command,
-                path=split.path,
-                query=split.query,
-                headers=list(self.headers.items()),
-                body=body,
-                resource=split.path,
+            host = self.headers.get("Host", "127.0.0.1")
+            event = rest_event(
+                self.command,
+                f"http://{host}{self.path}",
+                [(k, v) for k, v in self.headers.items() if k.lower() != "host"],
+                body,
+                stage=STAGE,
                 source_ip=self.client_address[0],
             )
             try:

@@ -125,7 +125,13 @@ def test_non_utf8_body_over_http_verifies(stack: tuple[str, Path], bus: Bus) -> 
     headers = {
         **delivery.headers,
         "Content-Type": "application/octet-stream",
-        **github.sign(DEV_SECRETS["github"], body, timestamp=0),
+        **github.sign(
+            DEV_SECRETS["github"],
+            body,
+            timestamp=0,
+            delivery_id=delivery.delivery_id,
+            event_type=delivery.event_type,
+        ),
     }
 
     response = requests.post(f"{base_url}/webhooks/github", data=body, headers=headers, timeout=30)

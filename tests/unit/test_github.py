@@ -36,7 +36,11 @@ def test_verify_documentation_vector_is_accepted() -> None:
 
 
 def test_sign_reproduces_documentation_vector() -> None:
-    assert github.sign(DOC_SECRET, DOC_BODY, timestamp=0) == {"X-Hub-Signature-256": DOC_SIGNATURE}
+    headers = github.sign(DOC_SECRET, DOC_BODY, timestamp=0, delivery_id="d-1", event_type="push")
+
+    assert headers["X-Hub-Signature-256"] == DOC_SIGNATURE
+    assert headers["X-GitHub-Delivery"] == "d-1"
+    assert headers["X-GitHub-Event"] == "push"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from hookgate.secrets import SecretMaterial
 
 __all__ = [
     "COMMON_FORWARDED_HEADERS",
+    "ExampleBody",
     "Provider",
     "Signer",
     "Verification",
@@ -44,8 +45,17 @@ class Verifier(Protocol):
 
 
 class Signer(Protocol):
-    def __call__(self, secret: str, body: bytes, *, timestamp: int) -> dict[str, str]:
-        """The signature headers the provider would send with `body`."""
+    def __call__(
+        self, secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str
+    ) -> dict[str, str]:
+        """The headers the provider would send with `body`: signature, and the delivery id and
+        event type where the provider puts them in headers."""
+        ...
+
+
+class ExampleBody(Protocol):
+    def __call__(self, *, delivery_id: str, event_type: str, timestamp: int) -> bytes:
+        """A realistic body for a test delivery."""
         ...
 
 
@@ -63,9 +73,13 @@ class Provider:
     sign: Signer
     delivery_id: Extractor
     event_type: Extractor
+    #: For test deliveries (CLI, local stack): a body, its content type and event type.
+    example_body: ExampleBody
+    example_event_type: str
     #: Non-secret headers copied into the published event, besides the common ones.
     forwarded_headers: tuple[str, ...] = ()
     methods: frozenset[str] = frozenset({"POST"})
+    content_type: str = "application/json"
 
 
 def json_field(*path: str) -> Extractor:

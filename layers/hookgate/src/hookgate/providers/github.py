@@ -7,6 +7,8 @@ https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
 
 from __future__ import annotations
 
+import json
+
 from hookgate.crypto import fingerprint, hmac_digest, match_any
 from hookgate.errors import MissingSignature
 from hookgate.providers.base import Provider, Verification, header_field
@@ -38,9 +40,28 @@ def verify(
     )
 
 
-def sign(secret: str, body: bytes, *, timestamp: int) -> dict[str, str]:
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str
+) -> dict[str, str]:
     digest = hmac_digest("sha256", secret.encode("utf-8"), body)
-    return {SIGNATURE_HEADER: PREFIX + digest.hex()}
+    return {
+        SIGNATURE_HEADER: PREFIX + digest.hex(),
+        DELIVERY_HEADER: delivery_id,
+        EVENT_HEADER: event_type,
+        "User-Agent": "GitHub-Hookshot/hookgate",
+    }
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int) -> bytes:
+    event = {
+        "ref": "refs/heads/main",
+        "before": "0" * 40,
+        "after": "1" * 40,
+        "repository": {"id": 1296269, "full_name": "octocat/Hello-World"},
+        "sender": {"login": "octocat"},
+        "commits": [],
+    }
+    return json.dumps(event).encode()
 
 
 PROVIDER = Provider(
@@ -50,6 +71,8 @@ PROVIDER = Provider(
     sign=sign,
     delivery_id=header_field(DELIVERY_HEADER),
     event_type=header_field(EVENT_HEADER),
+    example_body=example_body,
+    example_event_type="push",
     forwarded_headers=(
         DELIVERY_HEADER,
         EVENT_HEADER,

@@ -8,6 +8,8 @@ https://docs.stripe.com/webhooks#verify-manually
 
 from __future__ import annotations
 
+import json
+
 from hookgate.crypto import check_timestamp, fingerprint, hmac_digest, match_any
 from hookgate.errors import BadSignature, MissingSignature
 from hookgate.providers.base import Provider, Verification, json_field
@@ -61,9 +63,26 @@ def verify(
     )
 
 
-def sign(secret: str, body: bytes, *, timestamp: int) -> dict[str, str]:
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str
+) -> dict[str, str]:
+    # Stripe carries the event id and type in the body, not in headers.
     digest = hmac_digest("sha256", secret.encode("utf-8"), _signed_content(timestamp, body))
     return {SIGNATURE_HEADER: f"t={timestamp},{SCHEME}={digest.hex()}"}
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int) -> bytes:
+    event = {
+        "id": "evt_" + delivery_id.replace("-", "")[:24],
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": timestamp,
+        "type": event_type,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "data": {"object": {"id": "pi_3Example", "object": "payment_intent", "amount": 2000}},
+    }
+    return json.dumps(event, indent=2).encode()
 
 
 PROVIDER = Provider(
@@ -73,4 +92,6 @@ PROVIDER = Provider(
     sign=sign,
     delivery_id=json_field("id"),
     event_type=json_field("type"),
+    example_body=example_body,
+    example_event_type="payment_intent.succeeded",
 )

@@ -1,0 +1,131 @@
+"""Lambda HTTP events as API Gateway and function URLs build them, for local invokes and the CLI.
+
+REST events are what the deployed API sends (binary media type `*/*`: body always base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["SHAPES", "function_url_event", "http_api_event", "rest_event"]
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
+def rest_event(
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    *,
+    stage: str = "prod",
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    """An API Gateway REST API (payload 1.0) proxy event."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    header_list = [("Host", parts.netloc), *headers]
+    multi_headers = _grouped(header_list)
+    multi_query = _grouped(parse_qsl(parts.query, keep_blank_values=True))
+    # On the execute-api domain the stage is the first path segment; the resource path follows.
+    resource = path.removeprefix(f"/{stage}") if path.startswith(f"/{stage}/") else path
+    return {
+        "resource": resource,
+        "path": resource,
+        "httpMethod": method,
+        "headers": {k: v[-1] for k, v in multi_headers.items()},
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": path,
+            "stage": stage,
+            "domainName": parts.hostname or "localhost",
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "accountId": "123456789012",
+            "apiId": "local",
+            "identity": {"sourceIp": source_ip},
+        },
+        "body": base64.b64encode(body).decode("ascii") if body else None,
+        "isBase64Encoded": bool(body),
+    }
+
+
+def http_api_event(
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    *,
+    route_key: str | None = None,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event: repeated headers comma-joined, cookies apart."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    joined: dict[str, str] = {"host": parts.netloc}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+        else:
+            joined[key] = f"{joined[key]},{value}" if key in joined else value
+    query = _grouped(parse_qsl(parts.query, keep_blank_values=True))
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key or f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": parts.query,
+        "headers": joined,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": parts.hostname or "localhost",
+            "domainPrefix": (parts.hostname or "localhost").split(".", 1)[0],
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": joined.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key or f"{method} {path}",
+            "stage": "$default",
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "body": base64.b64encode(body).decode("ascii") if body else None,
+        "isBase64Encoded": bool(body),
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
+    return event
+
+
+def function_url_event(
+    method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
+) -> dict[str, Any]:
+    """A Lambda function URL event (payload 2.0 with route key `$default`)."""
+    return http_api_event(method, url, headers, body, route_key="$default")
+
+
+SHAPES = {"rest": rest_event, "http": http_api_event, "url": function_url_event}
