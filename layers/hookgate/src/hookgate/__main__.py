@@ -1,0 +1,7 @@
+"""`python -m hookgate`: the command-line interface."""
+
+import sys
+
+from hookgate.cli import main
+
+sys.exit(main())

@@ -1,0 +1,256 @@
+"""`hookgate sign | send | verify`: make and check deliveries as the providers send them.
+
+Exit codes: 0 success, 1 a delivery did not verify or was not accepted, 2 bad usage or input.
+Secrets are read from --secret, --secret-file or $HOOKGATE_SECRET and never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hookgate import providers
+from hookgate.errors import (
+    BadRequest,
+    BadSignature,
+    ConfigurationError,
+    HookgateError,
+    MissingSignature,
+    StaleTimestamp,
+)
+from hookgate.lambda_events import SHAPES
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+from hookgate.simulate import LOCAL_DEV_SECRETS, TestDelivery, make_delivery
+
+__all__ = ["main"]
+
+SECRET_ENV = "HOOKGATE_SECRET"  # noqa: S105 (a variable name)
+LOCAL_ENDPOINT = "http://127.0.0.1:3000/webhooks/{provider}"
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+# Why a delivery did not verify, in plain words (never with the values involved).
+_EXPLANATIONS: dict[type[HookgateError], str] = {
+    MissingSignature: "the signature header (or another header the provider always sends) is "
+    "missing or empty",
+    StaleTimestamp: "the signature is genuine but its timestamp is outside the tolerance "
+    "window: the delivery is too old (or dated in the future); send a fresh one",
+    BadSignature: "the signature does not match: the body was changed after signing, or it "
+    "was signed with a different secret, or the signature header is malformed",
+    BadRequest: "the request cannot be decoded",
+}
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except UsageError as error:
+        print(f"hookgate: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hookgate", description="Sign, send and verify webhook deliveries."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def common(command: argparse.ArgumentParser, *, body_required: bool) -> None:
+        command.add_argument("provider", help=f"one of: {', '.join(providers.NAMES)}")
+        secret = command.add_mutually_exclusive_group()
+        secret.add_argument("--secret", help=f"the signing secret (default: ${SECRET_ENV})")
+        secret.add_argument("--secret-file", type=Path, help="read the secret from this file")
+        command.add_argument(
+            "--body",
+            required=body_required,
+            help="@FILE, - for standard input, or the body itself"
+            + ("" if body_required else " (default: an example event)"),
+        )
+
+    sign = commands.add_parser("sign", help="print what a provider would send")
+    common(sign, body_required=False)
+    _delivery_options(sign)
+    sign.add_argument(
+        "--format",
+        choices=["headers", "curl", "event"],
+        default="headers",
+        help="headers (default), a curl command, or a Lambda event",
+    )
+    sign.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="rest",
+        help="with --format event: rest (API Gateway REST, default), http (HTTP API), url "
+        "(function URL)",
+    )
+    sign.set_defaults(run=_sign)
+
+    send = commands.add_parser("send", help="sign and POST a delivery (default: to `make run`)")
+    common(send, body_required=False)
+    _delivery_options(send)
+    send.set_defaults(run=_send)
+
+    verify = commands.add_parser("verify", help="verify a captured request and say why not")
+    common(verify, body_required=True)
+    verify.add_argument(
+        "--headers",
+        required=True,
+        type=Path,
+        help="file of headers: 'Name: value' lines, or a JSON object",
+    )
+    verify.add_argument("--url", help="the URL the provider called (URL-signing providers)")
+    verify.add_argument("--tolerance", type=int, default=300, help="seconds (default 300)")
+    verify.add_argument("--now", type=int, help="judge as of this Unix time (default: now)")
+    verify.set_defaults(run=_verify)
+    return parser
+
+
+def _delivery_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--url", help="the endpoint (default: the local stack's)")
+    command.add_argument("--event-type", help="the event type, where the provider sends one")
+    command.add_argument("--timestamp", type=int, help="Unix time to sign with (default: now)")
+
+
+def _provider(name: str) -> str:
+    try:
+        providers.get(name)
+    except ConfigurationError:
+        raise UsageError(
+            f"unknown provider {name!r}; known: {', '.join(providers.NAMES)}"
+        ) from None
+    return name
+
+
+def _secret(args: argparse.Namespace, *, local_default: bool) -> str:
+    value: str
+    if args.secret_file is not None:
+        try:
+            value = args.secret_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise UsageError(f"cannot read {args.secret_file}: {error.strerror}") from None
+    else:
+        value = args.secret or os.environ.get(SECRET_ENV, "")
+    if not value and local_default and args.provider in LOCAL_DEV_SECRETS:
+        value = LOCAL_DEV_SECRETS[args.provider]
+    if not value:
+        raise UsageError(f"missing secret: pass --secret or --secret-file, or set ${SECRET_ENV}")
+    return value
+
+
+def _read(spec: str | Path) -> bytes:
+    if isinstance(spec, str) and spec == "-":
+        return sys.stdin.buffer.read()
+    if isinstance(spec, str) and not spec.startswith("@"):
+        return spec.encode("utf-8")
+    path = Path(spec[1:]) if isinstance(spec, str) else spec
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _delivery(args: argparse.Namespace, *, local_default: bool) -> TestDelivery:
+    provider = _provider(args.provider)
+    secret = _secret(args, local_default=local_default)
+    body = _read(args.body) if args.body is not None else None
+    return make_delivery(
+        provider, secret, body=body, event_type=args.event_type, timestamp=args.timestamp
+    )
+
+
+def _sign(args: argparse.Namespace) -> int:
+    delivery = _delivery(args, local_default=False)
+    url = args.url or LOCAL_ENDPOINT.format(provider=delivery.provider)
+    if args.format == "headers":
+        for name, value in delivery.headers.items():
+            print(f"{name}: {value}")
+    elif args.format == "curl":
+        parts = ["curl", "-sS", "-X", "POST", url]
+        for name, value in delivery.headers.items():
+            parts += ["-H", f"{name}: {value}"]
+        parts += ["--data-binary", delivery.body.decode("utf-8", "replace")]
+        print(" ".join(shlex.quote(p) for p in parts))
+    else:
+        event = SHAPES[args.shape]("POST", url, delivery.headers.items(), delivery.body)
+        print(json.dumps(event, indent=2))
+    return EXIT_OK
+
+
+def _send(args: argparse.Namespace) -> int:
+    delivery = _delivery(args, local_default=True)
+    url = args.url or LOCAL_ENDPOINT.format(provider=delivery.provider)
+    request = urllib.request.Request(  # noqa: S310 (the user chooses the URL)
+        url, data=delivery.body, headers=delivery.headers, method="POST"
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            status, text = response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise UsageError(f"cannot reach {url} ({reason}); is `make run` running?") from None
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    print(f"POST {url} -> {status} {text.strip()} ({elapsed_ms:.0f} ms)")
+    print(f"{delivery.provider} delivery {delivery.delivery_id} ({delivery.event_type})")
+    return EXIT_OK if 200 <= status < 300 else EXIT_REJECTED
+
+
+def _verify(args: argparse.Namespace) -> int:
+    provider = providers.get(_provider(args.provider))
+    secret = _secret(args, local_default=False)
+    body = _read(args.body)
+    headers = _parse_headers(_read(args.headers).decode("utf-8", "replace"))
+    url = args.url or "https://localhost/"
+    request = Request.from_event(SHAPES["rest"]("POST", url, headers, body), public_url=args.url)
+    now = time.time() if args.now is None else args.now
+    try:
+        material = SecretMaterial.parse(secret)
+        verification = provider.verify(request, material, now_s=now, tolerance_s=args.tolerance)
+    except ConfigurationError:
+        raise UsageError("the secret is malformed (empty, or JSON of the wrong shape)") from None
+    except HookgateError as error:
+        explanation = _EXPLANATIONS.get(type(error), error.message)
+        print(f"rejected: {explanation}")
+        return EXIT_REJECTED
+    details = f"secret #{verification.key_index} of {len(material.signing_secrets)}"
+    if verification.signed_at:
+        details += f", signed at {verification.signed_at.isoformat()}"
+    print(f"verified: {provider.name} ({verification.scheme}, {details})")
+    return EXIT_OK
+
+
+def _parse_headers(text: str) -> list[tuple[str, str]]:
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data: Any = json.loads(stripped)
+        except ValueError:
+            raise UsageError("the headers file is not valid JSON") from None
+        return [(str(k), str(v)) for k, v in data.items()]
+    pairs = []
+    for line in stripped.splitlines():
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"not a header line: {line[:40]!r}")
+        pairs.append((name.strip(), value.strip()))
+    return pairs
