@@ -117,32 +117,76 @@ class LocalResources:
         }
 
 
-def _resolver(refs: dict[str, str]) -> Any:
-    parameters = template.load().get("Parameters", {})
+def local_refs() -> dict[str, str]:
+    """What each `Ref` in template.yaml means in the local stack (fixed names, no AWS calls)."""
+    refs = {
+        "AWS::StackName": STACK_NAME,
+        "AWS::Region": REGION,
+        "AWS::URLSuffix": "amazonaws.com",
+        "ReplayTable": f"{STACK_NAME}-replay",
+    }
+    resolve = Resolver(refs)
+    refs["EventBus"] = resolve(template.resource("EventBus")["Name"])
+    for properties in template.functions().values():
+        secret_ref = properties["Environment"]["Variables"]["HOOKGATE_SECRET_ID"]["Ref"]
+        refs[secret_ref] = resolve(template.resource(secret_ref)["Name"])
+    return refs
 
-    def ref(name: str) -> str:
-        if name in refs:
-            return refs[name]
-        if name in parameters:
-            return str(parameters[name].get("Default", ""))
+
+class Resolver:
+    """Evaluates the few intrinsics the template's names and environment use."""
+
+    def __init__(self, refs: dict[str, str], parameters: dict[str, str] | None = None) -> None:
+        self._refs = refs
+        defaults = {
+            name: str(spec.get("Default", ""))
+            for name, spec in template.load().get("Parameters", {}).items()
+        }
+        self._parameters = {**defaults, **(parameters or {})}
+
+    def __call__(self, value: Any) -> Any:
+        """The value, resolved; None for AWS::NoValue."""
+        if not isinstance(value, dict) or len(value) != 1:
+            return value
+        [(function, argument)] = value.items()
+        if function == "Ref":
+            return None if argument == "AWS::NoValue" else self._ref(argument)
+        if function == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", lambda m: self._ref(m.group(1)), argument)
+        if function == "Fn::If":
+            condition, if_true, if_false = argument
+            return self(if_true if self._condition(condition) else if_false)
+        if function == "Fn::Equals":
+            return self(argument[0]) == self(argument[1])
+        if function == "Fn::Not":
+            return not self(argument[0])
+        raise ValueError(f"{function} is not resolved locally")
+
+    def _ref(self, name: str) -> str:
+        if name in self._refs:
+            return self._refs[name]
+        if name in self._parameters:
+            return self._parameters[name]
         raise KeyError(f"cannot resolve {name} locally")
 
-    def resolve(value: Any) -> Any:
-        if isinstance(value, dict) and "Ref" in value:
-            return ref(value["Ref"])
-        if isinstance(value, dict) and "Fn::Sub" in value:
-            return re.sub(r"\$\{([^}]+)\}", lambda m: ref(m.group(1)), value["Fn::Sub"])
-        return value
+    def _condition(self, name: str) -> bool:
+        return bool(self(template.load()["Conditions"][name]))
 
-    return resolve
+
+def function_environments(parameters: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """Each function's environment as the template sets it, with the local stack's names."""
+    resolve = Resolver(local_refs(), parameters)
+    environments = {}
+    for logical_id, properties in template.functions().items():
+        variables = {k: resolve(v) for k, v in properties["Environment"]["Variables"].items()}
+        environments[logical_id] = {k: str(v) for k, v in variables.items() if v is not None}
+    return environments
 
 
 def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
     """Create the table, bus, secrets and an SQS tail of the bus, as template.yaml declares them."""
-    refs = {"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::URLSuffix": "amazonaws.com"}
-    resolve = _resolver(refs)
-
-    table = f"{STACK_NAME}-replay"
+    refs = local_refs()
+    table = refs["ReplayTable"]
     spec = template.resource("ReplayTable")
     dynamodb = aws.client("dynamodb")
     dynamodb.create_table(
@@ -154,13 +198,10 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
     dynamodb.update_time_to_live(
         TableName=table, TimeToLiveSpecification=spec["TimeToLiveSpecification"]
     )
-    refs["ReplayTable"] = table
 
     events = aws.client("events")
-    bus = resolve(template.resource("EventBus")["Name"])
+    bus = refs["EventBus"]
     events.create_event_bus(Name=bus)
-    refs["EventBus"] = bus
-
     sqs = aws.client("sqs")
     queue_url = sqs.create_queue(QueueName=TAIL_QUEUE)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
@@ -174,27 +215,19 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
     )
 
     secretsmanager = aws.client("secretsmanager")
+    environments = function_environments()
     secrets: dict[str, str] = {}
-    function_env: dict[str, dict[str, str]] = {}
-    functions = template.functions()
-    for properties in functions.values():
-        variables = properties["Environment"]["Variables"]
-        provider = variables["HOOKGATE_PROVIDER"]
-        secret_ref = variables["HOOKGATE_SECRET_ID"]["Ref"]
-        name = resolve(template.resource(secret_ref)["Name"])
+    for variables in environments.values():
+        provider, name = variables["HOOKGATE_PROVIDER"], variables["HOOKGATE_SECRET_ID"]
         secretsmanager.create_secret(Name=name, SecretString=dev_secrets[provider])
-        refs[secret_ref] = name
         secrets[provider] = name
-    for logical_id, properties in functions.items():
-        variables = properties["Environment"]["Variables"]
-        function_env[logical_id] = {k: str(resolve(v)) for k, v in variables.items()}
     return LocalResources(
         endpoint=aws.endpoint,
         table=table,
         bus=bus,
         queue_url=queue_url,
         secrets=secrets,
-        function_env=function_env,
+        function_env=environments,
     )
 
 
