@@ -12,13 +12,14 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 
 from dev import template
 from dev.emulator import MotoServer, port_is_free, provision, receive_events
 from dev.gateway import Gateway
+from dev.relay import Relay, docker_bridge_address
 from dev.runtime import LambdaFunction
 from dev.samples import DEV_SECRETS
 
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir.mkdir(exist_ok=True)
     aws = MotoServer(args.aws_port).start()
     functions: list[LambdaFunction] = []
+    stack: list[Callable[[], None]] = []
     try:
         resources = provision(aws, DEV_SECRETS)
         routes = {}
@@ -54,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
             functions.append(function)
             routes[(method, path)] = function.invoke
         gateway = Gateway(("127.0.0.1", args.port), routes, observer=_print_request)
+        relay = _relay_for_containers(args.aws_port)
+        if relay is not None:
+            stack.append(relay.stop)
         _banner(args.port, resources.endpoint, routes, resources.secrets, log_dir)
+        if relay is not None:
+            host, port = relay.server_address[:2]
+            print(f"  sam local containers reach the AWS emulator at http://{host!s}:{port}\n")
         stop = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -70,9 +78,23 @@ def main(argv: list[str] | None = None) -> int:
         print("\nstopped", flush=True)
         return 0
     finally:
+        for stop_part in stack:
+            stop_part()
         for function in functions:
             function.stop()
         aws.stop()
+
+
+def _relay_for_containers(aws_port: int) -> Relay | None:
+    """When Docker runs here, relay its bridge address to the emulator, for `sam local`."""
+    bridge = docker_bridge_address()
+    if bridge is None:
+        return None
+    try:
+        return Relay((bridge, aws_port), ("127.0.0.1", aws_port)).start()
+    except OSError:
+        print(f"  (could not listen on {bridge}:{aws_port}; sam local cannot reach the emulator)")
+        return None
 
 
 def _banner(

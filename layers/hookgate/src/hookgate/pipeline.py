@@ -174,8 +174,12 @@ class Pipeline:
 
     def _reject(self, error: HookgateError) -> dict[str, Any]:
         log = self._logger.warning if error.status < 500 else self._logger.error
-        # Only the exception's class and fixed message: never its cause, which may quote input.
-        log("delivery rejected", extra={"reason": error.reason, "status": error.status})
+        fields: dict[str, Any] = {"reason": error.reason, "status": error.status}
+        if error.status >= 500 and error.__cause__ is not None:
+            # For operators: which dependency failed and how, by type and AWS error code only;
+            # exception messages are never logged, as they may quote input.
+            fields["cause"] = _describe_cause(error.__cause__)
+        log("delivery rejected", extra=fields)
         with single_metric(
             name="WebhookRejected",
             unit=MetricUnit.Count,
@@ -185,6 +189,15 @@ class Pipeline:
         ) as metric:
             metric.add_dimension(name="reason", value=error.reason)
         return _error_response(error)
+
+
+def _describe_cause(cause: BaseException) -> str:
+    code = getattr(cause, "response", {}).get("Error", {}).get("Code")
+    nested = cause.__cause__ or cause.__context__
+    name = type(cause).__name__
+    if code:
+        return f"{name}:{code}"
+    return f"{name}<-{type(nested).__name__}" if nested is not None else name
 
 
 def _rfc3339(moment: datetime) -> str:
