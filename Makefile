@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events build send deploy clean
+.PHONY: help run test lint unit events invoke sam-local build send deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,11 +44,18 @@ unit: $(STAMP) ## Only the pure unit tests
 events: $(STAMP) ## Regenerate events/<provider>/valid.json, freshly signed with the dev secrets
 	$(BIN)/python -m dev.events
 
+invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=stripe|github [E=valid|tampered])
+	$(BIN)/python -m dev.invoke $(or $(P),stripe) $(or $(E),valid)
+
+sam-local: $(STAMP) ## Set up real `sam local invoke`/`start-api` here (Docker, base image, build)
+	$(BIN)/python -m dev.samlocal
+
 build: $(STAMP) ## sam build (no Docker needed)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
 
-deploy: build ## sam deploy --guided (needs AWS credentials)
+deploy: build ## sam build && sam deploy --guided, then print each webhook URL and secret command
 	$(BIN)/sam deploy --guided
+	$(BIN)/python -m dev.deployed
 
 clean: ## Remove the virtualenv and build output
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

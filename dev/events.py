@@ -23,17 +23,20 @@ def write_events(providers: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]
     written = []
     for provider in providers:
         delivery = sample(provider)
-        event = rest_event(
-            "POST",
-            f"http://127.0.0.1:3000/webhooks/{provider}",
-            delivery.headers.items(),
-            delivery.body,
-            stage=STAGE,
-        )
-        target = out_dir / provider / "valid.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(event, indent=2) + "\n")
-        written.append(target)
+        # "tampered": the same signature over a body changed by one byte, rejected with 401.
+        bodies = {"valid": delivery.body, "tampered": delivery.body.replace(b"}", b" }", 1)}
+        for name, body in bodies.items():
+            event = rest_event(
+                "POST",
+                f"http://127.0.0.1:3000/webhooks/{provider}",
+                delivery.headers.items(),
+                body,
+                stage=STAGE,
+            )
+            target = out_dir / provider / f"{name}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(event, indent=2) + "\n")
+            written.append(target)
     return written
 
 

@@ -1,0 +1,51 @@
+"""`make invoke P=<provider> [E=valid]`: regenerate that provider's events and invoke its
+function once through the Lambda runtime interface emulator, with the template's environment
+against a fresh local AWS emulator; print the response and what reached the bus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dev import template
+from dev.emulator import MotoServer, provision, receive_events
+from dev.events import EVENTS_DIR, write_events
+from dev.runtime import LambdaFunction
+from dev.samples import DEV_SECRETS
+
+
+def logical_id_for(provider: str) -> str:
+    for logical_id, properties in template.functions().items():
+        if properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"] == provider:
+            return logical_id
+    raise SystemExit(f"no function in template.yaml for provider {provider!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make invoke", description=__doc__)
+    parser.add_argument("provider", choices=sorted(DEV_SECRETS))
+    parser.add_argument("event", nargs="?", default="valid", help="events/<provider>/<event>.json")
+    args = parser.parse_args(argv)
+
+    write_events([args.provider])
+    event_file = EVENTS_DIR / args.provider / f"{args.event}.json"
+    if not event_file.exists():
+        names = sorted(p.stem for p in event_file.parent.glob("*.json"))
+        raise SystemExit(f"no {event_file.name}; this provider has: {', '.join(names)}")
+    logical_id = logical_id_for(args.provider)
+    code_dir = template.ROOT / template.functions()[logical_id]["CodeUri"]
+    with MotoServer() as aws:
+        resources = provision(aws, DEV_SECRETS)
+        with LambdaFunction(code_dir, resources.env_for(logical_id), name=logical_id) as function:
+            result = function.invoke(json.loads(event_file.read_text()))
+        print(f"{logical_id} <- {Path(event_file).relative_to(template.ROOT)}")
+        print("response:", json.dumps(result, indent=2))
+        published = receive_events(aws, resources.queue_url, wait_s=2)
+        print("published:", json.dumps(published, indent=2) if published else "nothing")
+    return 0 if 200 <= int(result.get("statusCode", 500)) < 300 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
