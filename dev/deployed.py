@@ -51,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = args.stack_name or stack_name_from_samconfig()
     described = boto3.client("cloudformation").describe_stacks(StackName=stack)
-    for line in instructions(described["Stacks"][0].get("Outputs", [])):
+    outputs = [
+        {"OutputKey": o.get("OutputKey", ""), "OutputValue": o.get("OutputValue", "")}
+        for o in described["Stacks"][0].get("Outputs", [])
+    ]
+    for line in instructions(outputs):
         print(line)
     return 0
 
