@@ -26,7 +26,7 @@ run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, h
 	$(BIN)/python -m dev.stack $(ARGS)
 
 send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github)
-	$(BIN)/python -m dev.send $(or $(P),stripe)
+	$(BIN)/hookgate send $(or $(P),stripe)
 
 test: lint ## Lint, type-check, validate the template, then run every test
 	$(BIN)/pytest
@@ -45,7 +45,8 @@ events: $(STAMP) ## Regenerate events/<provider>/valid.json, freshly signed with
 	$(BIN)/python -m dev.events
 
 invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=stripe|github [E=valid|tampered])
-	$(BIN)/python -m dev.invoke $(or $(P),stripe) $(or $(E),valid)
+	$(BIN)/python -m dev.invoke $(or $(P),stripe) $(or $(E),valid) \
+		$(if $(EVENTS_DIR),--events-dir $(EVENTS_DIR))
 
 sam-local: $(STAMP) ## Set up real `sam local invoke`/`start-api` here (Docker, base image, build)
 	$(BIN)/python -m dev.samlocal

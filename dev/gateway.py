@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from hookgate.lambda_events import rest_event
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
-#: Called after each request: (method, path, status, latency in ms).
-Observer = Callable[[str, str, int, float], None]
+#: Called after each request: (method, path, status, latency in ms, whether a function ran).
+Observer = Callable[[str, str, int, float, bool], None]
 
 STAGE = "local"
 
@@ -74,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(status, result.get("headers") or {}, raw)
         if self.server.observer:
             latency_ms = (time.perf_counter() - started) * 1000
-            self.server.observer(self.command, split.path, status, latency_ms)
+            self.server.observer(self.command, split.path, status, latency_ms, invoke is not None)
 
     def _reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
         self.send_response(status)

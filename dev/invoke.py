@@ -27,10 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make invoke", description=__doc__)
     parser.add_argument("provider", choices=sorted(DEV_SECRETS))
     parser.add_argument("event", nargs="?", default="valid", help="events/<provider>/<event>.json")
+    parser.add_argument("--events-dir", type=Path, default=EVENTS_DIR)
     args = parser.parse_args(argv)
 
-    write_events([args.provider])
-    event_file = EVENTS_DIR / args.provider / f"{args.event}.json"
+    write_events([args.provider], out_dir=args.events_dir)
+    event_file = args.events_dir / args.provider / f"{args.event}.json"
     if not event_file.exists():
         names = sorted(p.stem for p in event_file.parent.glob("*.json"))
         raise SystemExit(f"no {event_file.name}; this provider has: {', '.join(names)}")
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         resources = provision(aws, DEV_SECRETS)
         with LambdaFunction(code_dir, resources.env_for(logical_id), name=logical_id) as function:
             result = function.invoke(json.loads(event_file.read_text()))
-        print(f"{logical_id} <- {Path(event_file).relative_to(template.ROOT)}")
+        print(f"{logical_id} <- {event_file}")
         print("response:", json.dumps(result, indent=2))
         published = receive_events(aws, resources.queue_url, wait_s=2)
         print("published:", json.dumps(published, indent=2) if published else "nothing")

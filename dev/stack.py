@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -33,37 +34,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print each event's full body")
     args = parser.parse_args(argv)
 
-    if not port_is_free(args.port):
-        print(f"port {args.port} is already in use: stop what uses it or pass --port", flush=True)
-        return 1
+    for port, option in ((args.port, "--port"), (args.aws_port, "--aws-port")):
+        if not port_is_free(port):
+            print(f"port {port} is already in use: stop what uses it or pass {option}", flush=True)
+            return 1
     log_dir = ROOT / ".local"
     log_dir.mkdir(exist_ok=True)
+    stop = threading.Event()
+    cleanups: list[Callable[[], None]] = []
     aws = MotoServer(args.aws_port).start()
-    functions: list[LambdaFunction] = []
-    stack: list[Callable[[], None]] = []
+    cleanups.append(aws.stop)
     try:
         resources = provision(aws, DEV_SECRETS)
         routes = {}
         for (method, path), logical_id in template.api_routes().items():
             properties = template.functions()[logical_id]
+            log_file = log_dir / f"{logical_id}.log"
             function = LambdaFunction(
                 ROOT / properties["CodeUri"],
                 resources.env_for(logical_id),
                 name=logical_id,
                 timeout_s=int(properties.get("Timeout", 10)),
-                log_file=log_dir / f"{logical_id}.log",
+                log_file=log_file,
             ).start()
-            functions.append(function)
+            cleanups.append(function.stop)
             routes[(method, path)] = function.invoke
+            threading.Thread(target=_follow_responses, args=(log_file, stop), daemon=True).start()
         gateway = Gateway(("127.0.0.1", args.port), routes, observer=_print_request)
+        cleanups.append(gateway.shutdown)
         relay = _relay_for_containers(args.aws_port)
         if relay is not None:
-            stack.append(relay.stop)
-        _banner(args.port, resources.endpoint, routes, resources.secrets, log_dir)
-        if relay is not None:
-            host, port = relay.server_address[:2]
-            print(f"  sam local containers reach the AWS emulator at http://{host!s}:{port}\n")
-        stop = threading.Event()
+            cleanups.append(relay.stop)
+        _banner(args.port, resources.endpoint, routes, resources.secrets, log_dir, relay)
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             stop.set()
@@ -74,15 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.is_set():
             for event in receive_events(aws, resources.queue_url, wait_s=1):
                 _print_event(event, verbose=args.verbose)
-        gateway.shutdown()
-        print("\nstopped", flush=True)
+        print("\nstopping", flush=True)
         return 0
     finally:
-        for stop_part in stack:
-            stop_part()
-        for function in functions:
-            function.stop()
-        aws.stop()
+        stop.set()
+        for cleanup in reversed(cleanups):
+            cleanup()
+        print("stopped", flush=True)
 
 
 def _relay_for_containers(aws_port: int) -> Relay | None:
@@ -103,23 +103,67 @@ def _banner(
     routes: Mapping[tuple[str, str], object],
     secrets: dict[str, str],
     log_dir: Path,
+    relay: Relay | None,
 ) -> None:
     print("hookgate local stack is up", flush=True)
     print(f"  AWS emulator (moto): {aws_endpoint}")
+    if relay is not None:
+        host, relay_port = relay.server_address[:2]
+        print(f"  ... and for sam local containers: http://{host!s}:{relay_port}")
     for method, path in sorted(routes):
         provider = path.rsplit("/", 1)[-1]
         print(f"  {method} http://127.0.0.1:{port}{path}")
         print(f"      secret {secrets[provider]!r} = {DEV_SECRETS[provider]!r}")
     print(f"  function logs: {log_dir}/")
     print("Send a signed test delivery from another terminal:  make send P=stripe")
-    print("Events on the bus appear below. Ctrl-C stops everything.\n", flush=True)
+    print("Each delivery and each event on the bus appears below. Ctrl-C stops everything.\n")
+    sys.stdout.flush()
 
 
-def _print_request(method: str, path: str, status: int, latency_ms: float) -> None:
+def _print_request(method: str, path: str, status: int, latency_ms: float, invoked: bool) -> None:
+    # Deliveries that reached a function are reported from its own log (_print_delivery).
+    if not invoked or status == 502:
+        stamp = time.strftime("%H:%M:%S")
+        print(f"{stamp}  {method} {path} -> {status} ({latency_ms:.0f} ms)", flush=True)
+
+
+def _print_delivery(record: dict[str, object]) -> None:
+    """One line per delivery, from the function's "responded" log record."""
+    outcome = str(record.get("outcome", "?"))
+    if record.get("reason"):
+        outcome += f": {record['reason']}"
+    latency_ms = float(str(record.get("latency_ms", 0)))
     print(
-        f"{time.strftime('%H:%M:%S')}  {method} {path} -> {status} ({latency_ms:.0f} ms)",
+        "  ".join(
+            [
+                time.strftime("%H:%M:%S"),
+                f"{record.get('provider', '?')!s:<8}",
+                f"{record.get('event_type', '-')!s}",
+                f"{record.get('delivery_id', '-')!s}",
+                f"{outcome} ({record.get('status')}, {latency_ms:.0f} ms)",
+            ]
+        ),
         flush=True,
     )
+
+
+def _follow_responses(log_file: Path, stop: threading.Event) -> None:
+    """Tail a function's log and report each "responded" record."""
+    with log_file.open("r", encoding="utf-8", errors="replace") as handle:
+        handle.seek(0, os.SEEK_END)
+        while not stop.is_set():
+            line = handle.readline()
+            if not line:
+                time.sleep(0.1)
+                continue
+            if not line.startswith("{") or '"responded"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("message") == "responded":
+                _print_delivery(record)
 
 
 def _print_event(event: dict[str, object], *, verbose: bool) -> None:

@@ -186,14 +186,24 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
         assert DEV_SECRETS["stripe"] in banner  # dev secrets are printed for the user
 
         sent = subprocess.run(
-            [sys.executable, "-m", "dev.send", "stripe", "--url",
+            [sys.executable, "-m", "hookgate", "send", "stripe", "--url",
              f"http://127.0.0.1:{port}/webhooks/stripe"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert sent.returncode == 0, sent.stdout + sent.stderr
-        delivery_id = sent.stdout.split("delivery id ")[1].split()[0]
+        delivery_id = sent.stdout.split("stripe delivery ")[1].split()[0]
 
         _wait_for(lambda: any(delivery_id in line and "on the bus" in line for line in lines), 30)
+        # ... and the delivery's own line: provider, type, id, outcome, status
+        _wait_for(
+            lambda: any(
+                delivery_id in line
+                and "payment_intent.succeeded" in line
+                and "published (200" in line
+                for line in lines
+            ),
+            10,
+        )
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)

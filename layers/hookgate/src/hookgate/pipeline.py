@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -80,14 +82,27 @@ class Pipeline:
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
         self._logger.remove_keys(["correlation_id", "delivery_id", "event_type"])
+        outcome: dict[str, Any]
         try:
-            response = self._handle(event, context)
+            response, outcome = self._handle(event, context)
         except HookgateError as error:
             response = self._reject(error)
-        except Exception:
+            outcome = {"outcome": "rejected", "reason": error.reason}
+        except Exception as error:
             # The one broad catch: anything unforeseen is a 500, so the provider retries.
-            self._logger.exception("unexpected error")
+            # Logged by type and place only: an exception's message may quote the input.
+            self._logger.error(
+                "unexpected error",
+                extra={
+                    "error_type": type(error).__name__,
+                    "where": [
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                        for f in traceback.extract_tb(error.__traceback__)
+                    ],
+                },
+            )
             response = _error_response(HookgateError())
+            outcome = {"outcome": "rejected", "reason": "unexpected"}
         finally:
             if self._metrics.metric_set:
                 self._metrics.flush_metrics()
@@ -95,12 +110,15 @@ class Pipeline:
             "responded",
             extra={
                 "status": response["statusCode"],
+                **outcome,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 2),
             },
         )
         return response
 
-    def _handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    def _handle(
+        self, event: Mapping[str, Any], context: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         request = Request.from_event(
             event,
             public_url=self.settings.public_url,
@@ -150,7 +168,8 @@ class Pipeline:
             self._logger.info("duplicate delivery acknowledged, not published")
         else:
             self._logger.info("delivery published", extra={"event_id": outcome.event_id})
-        return json_response(200, {"received": True, "duplicate": outcome.duplicate})
+        response = json_response(200, {"received": True, "duplicate": outcome.duplicate})
+        return response, {"outcome": "duplicate" if outcome.duplicate else "published"}
 
     def _verify(self, request: Request) -> Verification:
         def attempt(secret_material: Any) -> Verification:

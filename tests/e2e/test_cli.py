@@ -1,0 +1,203 @@
+"""The `hookgate` CLI, run as a subprocess: what it signs is accepted by the real handler behind
+the Lambda runtime emulator, and what it verifies it explains without printing secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dev import template
+from dev.emulator import LocalResources, MotoServer, free_port
+from dev.gateway import Gateway
+from dev.runtime import LambdaFunction
+from dev.samples import DEV_SECRETS
+from hookgate import providers
+from tests.integration.conftest import Bus
+
+pytestmark = pytest.mark.slow
+ROOT = template.ROOT
+ENV = {k: v for k, v in os.environ.items() if k != "HOOKGATE_SECRET"}
+
+
+def hookgate(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hookgate", *args],
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def functions(aws: MotoServer, resources: LocalResources) -> Iterator[dict[str, LambdaFunction]]:
+    """One runtime emulator per provider, with the template's environment."""
+    started = {}
+    for logical_id, properties in template.functions().items():
+        provider = properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"]
+        started[provider] = LambdaFunction(
+            ROOT / properties["CodeUri"], resources.env_for(logical_id), name=logical_id
+        ).start()
+    yield started
+    for function in started.values():
+        function.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway_url(functions: dict[str, LambdaFunction]) -> Iterator[str]:
+    routes = {("POST", f"/webhooks/{p}"): f.invoke for p, f in functions.items()}
+    gateway = Gateway(("127.0.0.1", free_port()), routes)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{gateway.server_address[1]}"
+    gateway.shutdown()
+
+
+@pytest.fixture
+def bus(aws: MotoServer, resources: LocalResources) -> Bus:
+    tail = Bus(aws, resources)
+    tail.drain()
+    return tail
+
+
+@pytest.mark.parametrize("shape", ["rest", "http", "url"])
+@pytest.mark.parametrize("provider", providers.NAMES)
+def test_sign_event_round_trips_through_the_handler(
+    provider: str, shape: str, functions: dict[str, LambdaFunction], bus: Bus
+) -> None:
+    signed = hookgate(
+        "sign", provider, "--secret", DEV_SECRETS[provider], "--format", "event", "--shape", shape
+    )
+    assert signed.returncode == 0, signed.stderr
+
+    result = functions[provider].invoke(json.loads(signed.stdout))
+
+    assert result["statusCode"] == 200, result
+    [published] = bus.seen()
+    assert published["source"] == f"hookgate.{provider}"
+
+
+@pytest.mark.parametrize("provider", providers.NAMES)
+def test_send_posts_a_delivery_that_lands_on_the_bus(
+    provider: str, gateway_url: str, bus: Bus
+) -> None:
+    sent = hookgate("send", provider, "--url", f"{gateway_url}/webhooks/{provider}")
+
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "-> 200" in sent.stdout
+    delivery_id = sent.stdout.split(f"{provider} delivery ")[1].split()[0]
+    assert len(bus.events_for(delivery_id)) == 1
+    assert DEV_SECRETS[provider] not in sent.stdout
+
+
+def test_send_with_wrong_secret_exits_1(gateway_url: str, bus: Bus) -> None:
+    sent = hookgate(
+        "send", "stripe", "--secret", "whsec_wrong", "--url", f"{gateway_url}/webhooks/stripe"
+    )
+
+    assert sent.returncode == 1
+    assert "-> 401" in sent.stdout
+    assert bus.seen(settle_s=0.5) == []
+
+
+def test_sign_curl_command_is_accepted(gateway_url: str, bus: Bus) -> None:
+    body = b'{"id": "evt_curl_1", "object": "event", "type": "charge.refunded"}'
+    signed = hookgate(
+        "sign", "stripe", "--secret", DEV_SECRETS["stripe"], "--body", "-", "--format", "curl",
+        "--url", f"{gateway_url}/webhooks/stripe", stdin=body,
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+
+    ran = subprocess.run(
+        ["bash", "-c", signed.stdout], capture_output=True, text=True, timeout=30, check=True
+    )
+
+    assert json.loads(ran.stdout) == {"received": True, "duplicate": False}
+    [published] = bus.events_for("evt_curl_1")
+    assert published["detail-type"] == "charge.refunded"
+
+
+@pytest.mark.parametrize("provider", providers.NAMES)
+def test_verify_accepts_what_sign_printed_and_explains_tampering(
+    provider: str, tmp_path: Path
+) -> None:
+    secret = DEV_SECRETS[provider]
+    body = tmp_path / "body.json"
+    body.write_bytes(b'{"id": "evt_verify", "type": "ping", "zen": "Anything added dilutes"}')
+    headers = tmp_path / "headers.txt"
+    signed = hookgate("sign", provider, "--secret", secret, "--body", f"@{body}")
+    headers.write_text(signed.stdout)
+
+    ok = hookgate("verify", provider, "--secret", secret, "--headers", str(headers),
+                  "--body", f"@{body}")  # fmt: skip
+    body.write_bytes(body.read_bytes().replace(b"dilutes", b"Dilutes"))
+    tampered = hookgate("verify", provider, "--secret", secret, "--headers", str(headers),
+                        "--body", f"@{body}")  # fmt: skip
+
+    assert (ok.returncode, ok.stdout.split(":")[0]) == (0, "verified")
+    assert tampered.returncode == 1
+    assert "the body was changed after signing" in tampered.stdout
+    for result in (signed, ok, tampered):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_verify_explains_a_stale_delivery_and_a_missing_header(tmp_path: Path) -> None:
+    secret = DEV_SECRETS["stripe"]
+    body = tmp_path / "body"
+    body.write_bytes(b'{"id": "evt_old"}')
+    headers = tmp_path / "headers.json"
+    signed = hookgate("sign", "stripe", "--secret", secret, "--body", f"@{body}",
+                      "--timestamp", "1600000000")  # fmt: skip
+    name, _, value = signed.stdout.splitlines()[-1].partition(": ")
+    headers.write_text(json.dumps({name: value}))
+
+    stale = hookgate("verify", "stripe", "--secret", secret, "--headers", str(headers),
+                     "--body", f"@{body}")  # fmt: skip
+    headers.write_text("Content-Type: application/json\n")
+    missing = hookgate("verify", "stripe", "--secret", secret, "--headers", str(headers),
+                       "--body", f"@{body}")  # fmt: skip
+
+    assert stale.returncode == 1
+    assert "outside the tolerance window" in stale.stdout
+    assert missing.returncode == 1
+    assert "missing" in missing.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sign", "acme", "--secret", "x"], "unknown provider 'acme'"),
+        (["sign", "stripe", "--secret", "x", "--body", "@/nonexistent/body"], "cannot read"),
+        (["sign", "stripe"], "missing secret"),
+        (["sign", "stripe", "--secret-file", "/nonexistent/secret"], "cannot read"),
+        (["verify", "stripe", "--secret", "x", "--headers", "/nonexistent", "--body", "b"],
+         "cannot read"),
+        (["send", "stripe", "--url", "http://127.0.0.1:9/webhooks/stripe"], "cannot reach"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_a_clear_error_with_exit_2(args: list[str], message: str) -> None:
+    result = hookgate(*args)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_console_script_and_module_agree() -> None:
+    script = Path(sys.executable).parent / "hookgate"
+    args = ["sign", "github", "--secret", "s", "--body", "{}", "--event-type", "ping"]
+
+    by_script = subprocess.run([str(script), *args], capture_output=True, text=True, check=True)
+    by_module = hookgate(*args)
+
+    signature = [line for line in by_script.stdout.splitlines() if "Signature-256" in line]
+    assert signature
+    assert signature == [line for line in by_module.stdout.splitlines() if "Signature-256" in line]
