@@ -182,12 +182,14 @@ def sam_build() -> Path:
         "LAMBDA_ARCH": "aarch64" if host_architecture() == "arm64" else "x86_64",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    run(
+    result = subprocess.run(
         [str(Path(sys.executable).parent / "sam"), "build", "--template-file",
          str(ROOT / "template.yaml"), "--build-dir", str(BUILD_DIR),
          "--parameter-overrides", f"Architecture={host_architecture()}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"sam build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     return BUILD_DIR / "template.yaml"
 
 

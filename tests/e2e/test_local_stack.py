@@ -231,3 +231,29 @@ def _wait_for(condition: object, timeout_s: float) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("timed out waiting")
+
+
+@pytest.mark.parametrize(
+    ("event", "exit_code", "status", "published"),
+    # A failed recipe makes `make` itself exit with 2.
+    [("valid", 0, 200, True), ("tampered", 2, 401, False)],
+)
+def test_make_invoke_regenerates_and_invokes_through_the_emulator(
+    tmp_path: Path, event: str, exit_code: int, status: int, published: bool
+) -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "invoke", "P=github", f"E={event}",
+         f"EVENTS_DIR={tmp_path}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert (tmp_path / "github" / f"{event}.json").exists()
+    response_text = result.stdout.split("response: ", 1)[1].split("published: ", 1)[0]
+    assert json.loads(response_text)["statusCode"] == status
+    published_text = result.stdout.split("published: ", 1)[1].strip()
+    if published:
+        [on_bus] = json.loads(published_text)
+        assert on_bus["source"] == "hookgate.github"
+    else:
+        assert published_text == "nothing"
