@@ -19,7 +19,7 @@ from dev.gateway import Gateway
 from dev.runtime import LambdaFunction
 from dev.samples import DEV_SECRETS
 from hookgate import providers
-from tests.integration.conftest import Bus
+from tests.conftest import Bus
 
 pytestmark = pytest.mark.slow
 ROOT = template.ROOT
@@ -59,13 +59,6 @@ def gateway_url(functions: dict[str, LambdaFunction]) -> Iterator[str]:
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{gateway.server_address[1]}"
     gateway.shutdown()
-
-
-@pytest.fixture
-def bus(aws: MotoServer, resources: LocalResources) -> Bus:
-    tail = Bus(aws, resources)
-    tail.drain()
-    return tail
 
 
 @pytest.mark.parametrize("shape", ["rest", "http", "url"])

@@ -27,7 +27,7 @@ from dev.gateway import Gateway
 from dev.runtime import LambdaFunction
 from dev.samples import DEV_SECRETS, sample
 from hookgate.providers import github
-from tests.integration.conftest import Bus
+from tests.conftest import Bus
 
 pytestmark = pytest.mark.slow
 ROOT = template.ROOT
@@ -56,13 +56,6 @@ def stack(
     gateway.shutdown()
     for function in functions:
         function.stop()
-
-
-@pytest.fixture
-def bus(aws: MotoServer, resources: LocalResources) -> Bus:
-    tail = Bus(aws, resources)
-    tail.drain()
-    return tail
 
 
 @pytest.mark.parametrize("provider", ["stripe", "github"])

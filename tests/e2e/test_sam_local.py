@@ -19,11 +19,11 @@ import pytest
 import requests
 
 from dev import samlocal, template
-from dev.emulator import LocalResources, MotoServer, free_port
+from dev.emulator import MotoServer, free_port
 from dev.events import write_events
 from dev.relay import Relay, docker_bridge_address
 from dev.samples import sample
-from tests.integration.conftest import Bus
+from tests.conftest import Bus
 
 pytestmark = pytest.mark.slow
 ROOT = template.ROOT
@@ -45,13 +45,6 @@ def sam_local(aws: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Iter
     )
     yield env_file
     relay.stop()
-
-
-@pytest.fixture
-def bus(aws: MotoServer, resources: LocalResources) -> Bus:
-    tail = Bus(aws, resources)
-    tail.drain()
-    return tail
 
 
 @pytest.mark.parametrize("provider", ["stripe", "github"])

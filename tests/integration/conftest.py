@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dev.emulator import LocalResources, MotoServer, receive_events
+from dev.emulator import LocalResources, MotoServer
 from hookgate import Pipeline, build_pipeline
 
 LOGICAL_IDS = {"stripe": "StripeFunction", "github": "GithubFunction"}
@@ -42,41 +42,6 @@ def make_pipeline(aws: MotoServer, resources: LocalResources, clock: Clock) -> P
         return build_pipeline(provider, environ=env, clients=clients, clock=clock)
 
     return make
-
-
-class Bus:
-    """What reached the bus, through the template's rule and the SQS tail queue."""
-
-    def __init__(self, aws: MotoServer, resources: LocalResources) -> None:
-        self._aws = aws
-        self._queue_url = resources.queue_url
-        self._seen: list[dict[str, Any]] = []
-
-    def drain(self) -> None:
-        while receive_events(self._aws, self._queue_url, wait_s=0):
-            pass
-
-    def seen(self, *, settle_s: float = 1.0) -> list[dict[str, Any]]:
-        """Every event since the test began, after waiting `settle_s` for stragglers."""
-        deadline = time.monotonic() + settle_s
-        while True:
-            self._seen.extend(receive_events(self._aws, self._queue_url, wait_s=0))
-            if time.monotonic() >= deadline:
-                return list(self._seen)
-            time.sleep(0.1)
-
-    def events_for(self, delivery_id: str, *, settle_s: float = 1.0) -> list[dict[str, Any]]:
-        """Every event with this delivery id."""
-        return [
-            e for e in self.seen(settle_s=settle_s) if e["detail"]["delivery_id"] == delivery_id
-        ]
-
-
-@pytest.fixture
-def bus(aws: MotoServer, resources: LocalResources) -> Bus:
-    tail = Bus(aws, resources)
-    tail.drain()
-    return tail
 
 
 def replay_records(

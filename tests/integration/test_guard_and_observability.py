@@ -16,9 +16,9 @@ import pytest
 from dev.emulator import LocalResources, MotoServer
 from dev.samples import DEV_SECRETS
 from hookgate import build_pipeline
-from tests.conftest import LambdaContext, LogSink
+from tests.conftest import Bus, LambdaContext, LogSink
 from tests.deliveries import github_event, stripe_event
-from tests.integration.conftest import LOGICAL_IDS, Bus, Clock, PipelineFactory, replay_records
+from tests.integration.conftest import LOGICAL_IDS, Clock, PipelineFactory, replay_records
 
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from dev.emulator import LocalResources, MotoServer
 from dev.samples import DEV_SECRETS
-from tests.conftest import LambdaContext
+from tests.conftest import Bus, LambdaContext
 from tests.deliveries import github_event, stripe_event
-from tests.integration.conftest import Bus, Clock, PipelineFactory, replay_records
+from tests.integration.conftest import Clock, PipelineFactory, replay_records
 
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 GITHUB_SECRET = DEV_SECRETS["github"]

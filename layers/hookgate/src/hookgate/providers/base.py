@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from hookgate.errors import MissingSignature
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -19,6 +20,7 @@ __all__ = [
     "Verifier",
     "header_field",
     "json_field",
+    "require_header",
 ]
 
 #: Non-secret headers every provider's events carry in `detail.headers`.
@@ -80,6 +82,18 @@ class Provider:
     forwarded_headers: tuple[str, ...] = ()
     methods: frozenset[str] = frozenset({"POST"})
     content_type: str = "application/json"
+
+
+def require_header(request: Request, name: str) -> str:
+    """The value of a header the provider always sends.
+
+    Raises:
+        MissingSignature: the header is absent or empty.
+    """
+    value = request.headers.get(name)
+    if not value:
+        raise MissingSignature()
+    return value
 
 
 def json_field(*path: str) -> Extractor:

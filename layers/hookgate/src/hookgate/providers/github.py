@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 
 from hookgate.crypto import fingerprint, hmac_digest, match_any
-from hookgate.errors import MissingSignature
-from hookgate.providers.base import Provider, Verification, header_field
+from hookgate.providers.base import Provider, Verification, header_field, require_header
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -24,9 +23,7 @@ PREFIX = "sha256="
 def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
-    header = request.headers.get(SIGNATURE_HEADER)
-    if not header:
-        raise MissingSignature()
+    header = require_header(request, SIGNATURE_HEADER)
     # The whole header is compared, prefix included, as GitHub's own libraries do:
     # upper-case hex or a missing prefix does not verify.
     offered = header.encode("utf-8", "replace")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 from hookgate.crypto import check_timestamp, fingerprint, hmac_digest, match_any
-from hookgate.errors import BadSignature, MissingSignature
-from hookgate.providers.base import Provider, Verification, json_field
+from hookgate.errors import BadSignature
+from hookgate.providers.base import Provider, Verification, json_field, require_header
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -41,9 +41,7 @@ def _signed_content(timestamp: int, body: bytes) -> bytes:
 def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
-    header = request.headers.get(SIGNATURE_HEADER)
-    if not header:
-        raise MissingSignature()
+    header = require_header(request, SIGNATURE_HEADER)
     timestamp, signatures = _parse(header)
     content = _signed_content(timestamp, request.body)
     offered = [s.encode("utf-8", "replace") for s in signatures]
