@@ -103,6 +103,7 @@ class LocalResources:
     endpoint: str
     table: str
     bus: str
+    bucket: str
     queue_url: str
     secrets: dict[str, str]  # provider -> secret name
     function_env: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> env
@@ -124,6 +125,7 @@ def local_refs() -> dict[str, str]:
         "AWS::Region": REGION,
         "AWS::URLSuffix": "amazonaws.com",
         "ReplayTable": f"{STACK_NAME}-replay",
+        "PayloadBucket": f"{STACK_NAME}-payloads",
     }
     resolve = Resolver(refs)
     refs["EventBus"] = resolve(template.resource("EventBus")["Name"])
@@ -199,6 +201,8 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
         TableName=table, TimeToLiveSpecification=spec["TimeToLiveSpecification"]
     )
 
+    aws.client("s3").create_bucket(Bucket=refs["PayloadBucket"])
+
     events = aws.client("events")
     bus = refs["EventBus"]
     events.create_event_bus(Name=bus)
@@ -225,6 +229,7 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
         endpoint=aws.endpoint,
         table=table,
         bus=bus,
+        bucket=refs["PayloadBucket"],
         queue_url=queue_url,
         secrets=secrets,
         function_env=environments,

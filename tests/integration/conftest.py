@@ -12,6 +12,8 @@ from dev.emulator import LocalResources, MotoServer
 from hookgate import Pipeline, build_pipeline
 
 LOGICAL_IDS = {"stripe": "StripeFunction", "github": "GithubFunction"}
+#: The AWS services a function uses.
+SERVICES = ("secretsmanager", "dynamodb", "events", "s3")
 
 
 class Clock:
@@ -38,7 +40,7 @@ def make_pipeline(aws: MotoServer, resources: LocalResources, clock: Clock) -> P
 
     def make(provider: str, **env_overrides: str) -> Pipeline:
         env = {**resources.env_for(LOGICAL_IDS[provider]), **env_overrides}
-        clients = {s: aws.client(s) for s in ("secretsmanager", "dynamodb", "events")}
+        clients = {s: aws.client(s) for s in SERVICES}
         return build_pipeline(provider, environ=env, clients=clients, clock=clock)
 
     return make

@@ -18,7 +18,13 @@ from dev.samples import DEV_SECRETS
 from hookgate import build_pipeline
 from tests.conftest import Bus, LambdaContext, LogSink
 from tests.deliveries import github_event, stripe_event
-from tests.integration.conftest import LOGICAL_IDS, Clock, PipelineFactory, replay_records
+from tests.integration.conftest import (
+    LOGICAL_IDS,
+    SERVICES,
+    Clock,
+    PipelineFactory,
+    replay_records,
+)
 
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 
@@ -72,7 +78,7 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
             entry["Detail"] = "not json"
 
     events.meta.events.register("before-parameter-build.events.PutEvents", corrupt_detail)
-    clients = {"events": events, **{s: aws.client(s) for s in ("secretsmanager", "dynamodb")}}
+    clients = {"events": events, **{s: aws.client(s) for s in SERVICES if s != "events"}}
     env = resources.env_for(LOGICAL_IDS["stripe"])
     refusing = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
     event, _, event_id = stripe_event(STRIPE_SECRET)
@@ -107,7 +113,7 @@ def test_same_delivery_in_flight_gets_503_then_retry_is_a_duplicate(
         release.wait(10)
 
     events.meta.events.register("before-send.events.PutEvents", hold)
-    clients = {"events": events, **{s: aws.client(s) for s in ("secretsmanager", "dynamodb")}}
+    clients = {"events": events, **{s: aws.client(s) for s in SERVICES if s != "events"}}
     env = resources.env_for(LOGICAL_IDS["stripe"])
     slow = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
     event, _, event_id = stripe_event(STRIPE_SECRET)

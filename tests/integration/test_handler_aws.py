@@ -6,7 +6,9 @@ the custom bus into an SQS queue.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from datetime import UTC, datetime
 
 from dev.emulator import LocalResources, MotoServer
@@ -207,3 +209,33 @@ def test_stale_stripe_delivery_is_401(
 
     assert response["statusCode"] == 401
     assert bus.events_for(event_id, settle_s=0.3) == []
+
+
+def test_payload_over_eventbridge_limit_goes_to_s3_and_event_carries_reference(
+    make_pipeline: PipelineFactory,
+    bus: Bus,
+    lambda_context: LambdaContext,
+    aws: MotoServer,
+    resources: LocalResources,
+) -> None:
+    # GIVEN a genuine 1 MB delivery, four times what EventBridge takes in one event
+    event_id = f"evt_big_{uuid.uuid4().hex}"
+    body = json.dumps(
+        {"id": event_id, "type": "invoice.created", "lines": ["x" * 1000] * 1024}
+    ).encode()
+    assert len(body) > 1_000_000
+    event, _, _ = stripe_event(STRIPE_SECRET, body=body)
+
+    response = make_pipeline("stripe").handle_lambda(event, lambda_context)
+
+    # THEN it is published, with a reference to the exact bytes in the encrypted bucket
+    assert response["statusCode"] == 200
+    [published] = bus.events_for(event_id)
+    detail = published["detail"]
+    assert "payload" not in detail
+    reference = detail["payload_ref"]
+    assert reference["bucket"] == resources.bucket
+    assert reference["size"] == len(body)
+    assert reference["sha256"] == hashlib.sha256(body).hexdigest()
+    stored = aws.client("s3").get_object(Bucket=reference["bucket"], Key=reference["key"])
+    assert stored["Body"].read() == body

@@ -86,10 +86,13 @@ def test_function_policies_are_least_privilege() -> None:
         # Its own secret only, the stack's bus only.
         assert kinds["AWSSecretsManagerGetSecretValuePolicy"] == {"SecretArn": {"Ref": secret_ref}}
         assert kinds["EventBridgePutEventsPolicy"] == {"EventBusName": {"Ref": "EventBus"}}
-        [statement] = kinds["Statement"]
-        assert set(statement["Action"]) == REPLAY_ACTIONS
-        assert statement["Resource"] == {"Fn::GetAtt": "ReplayTable.Arn"}
-        assert "*" not in str(statement)
+        replay, claim_check = kinds["Statement"]
+        assert set(replay["Action"]) == REPLAY_ACTIONS
+        assert replay["Resource"] == {"Fn::GetAtt": "ReplayTable.Arn"}
+        assert "*" not in str(replay)
+        # Objects of the stack's own bucket only, and only writing them.
+        assert claim_check["Action"] == "s3:PutObject"
+        assert claim_check["Resource"] == {"Fn::Sub": "${PayloadBucket.Arn}/*"}
 
 
 def test_replay_table_matches_what_the_replay_guard_writes() -> None:

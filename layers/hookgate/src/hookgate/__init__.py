@@ -60,7 +60,7 @@ def build_pipeline(
     Args:
         provider: the provider name; defaults to `HOOKGATE_PROVIDER`.
         environ: settings source; defaults to `os.environ`.
-        clients: boto3 clients by service name ("secretsmanager", "dynamodb", "events"),
+        clients: boto3 clients by service name ("secretsmanager", "dynamodb", "events", "s3"),
             for tests; others are created with hookgate's timeouts and retries.
         clock: wall-clock seconds, for tests.
 
@@ -71,7 +71,7 @@ def build_pipeline(
 
     from hookgate import providers
     from hookgate.aws import client_for
-    from hookgate.publish import EventPublisher
+    from hookgate.publish import EventPublisher, PayloadStore
     from hookgate.replay import ReplayGuard
     from hookgate.secrets import SecretStore
 
@@ -101,7 +101,15 @@ def build_pipeline(
             ttl_s=settings.replay_ttl_s,
             key_prefix=definition.name,
         ),
-        publisher=EventPublisher(settings.event_bus, client=client("events")),
+        publisher=EventPublisher(
+            settings.event_bus,
+            client=client("events"),
+            payload_store=(
+                PayloadStore(settings.payload_bucket, client=client("s3"))
+                if settings.payload_bucket
+                else None
+            ),
+        ),
         logger=logger,
         metrics=metrics,
         clock=clock,

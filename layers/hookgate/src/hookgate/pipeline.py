@@ -154,7 +154,10 @@ class Pipeline:
         def publish() -> str:
             try:
                 return self._publisher.publish(
-                    source=source_for(self.provider.name), detail_type=event_type, detail=detail
+                    source=source_for(self.provider.name),
+                    detail_type=event_type,
+                    detail=detail,
+                    body=request.body,
                 )
             except DownstreamError:
                 self._metrics.add_metric(

@@ -1,19 +1,27 @@
-"""Publishing verified deliveries to Amazon EventBridge."""
+"""Publishing verified deliveries to Amazon EventBridge, with large bodies claim-checked to S3."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hookgate.errors import DownstreamError
+from hookgate.errors import ConfigurationError, DownstreamError
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
 
-__all__ = ["EventPublisher", "source_for"]
+__all__ = ["MAX_DETAIL_BYTES", "EventPublisher", "PayloadStore", "source_for"]
+
+#: EventBridge refuses entries over 256 KiB (Source, DetailType and Detail together);
+#: a Detail above this goes to S3 and the event carries a reference instead.
+MAX_DETAIL_BYTES = 240 * 1024
+_UNSAFE_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def source_for(provider: str) -> str:
@@ -21,25 +29,80 @@ def source_for(provider: str) -> str:
     return f"hookgate.{provider}"
 
 
+def _compact(detail: Mapping[str, Any]) -> str:
+    return json.dumps(detail, separators=(",", ":"), ensure_ascii=False)
+
+
+class PayloadStore:
+    """Keeps bodies too large for EventBridge in S3 (the bucket encrypts them at rest)."""
+
+    def __init__(self, bucket: str, *, client: S3Client) -> None:
+        self._bucket = bucket
+        self._client = client
+
+    def put(self, *, provider: str, delivery_id: str, body: bytes) -> dict[str, Any]:
+        """Store `body` exactly as received; return the `payload_ref` of the event contract.
+
+        Raises:
+            DownstreamError: S3 did not store it.
+        """
+        digest = hashlib.sha256(body).hexdigest()
+        # Same delivery, same key: a retried delivery overwrites the object with itself.
+        key = f"{provider}/{_UNSAFE_KEY_CHARACTERS.sub('_', delivery_id)[:200]}-{digest[:16]}"
+        try:
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/octet-stream",
+                Metadata={"sha256": digest},
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise DownstreamError() from exc
+        return {"bucket": self._bucket, "key": key, "sha256": digest, "size": len(body)}
+
+
 class EventPublisher:
     """Puts one event per delivery on a bus; any failure is a `DownstreamError`."""
 
-    def __init__(self, bus: str, *, client: EventBridgeClient) -> None:
+    def __init__(
+        self,
+        bus: str,
+        *,
+        client: EventBridgeClient,
+        payload_store: PayloadStore | None = None,
+    ) -> None:
         self._bus = bus
         self._client = client
+        self._payload_store = payload_store
 
-    def publish(self, *, source: str, detail_type: str, detail: Mapping[str, Any]) -> str:
+    def publish(
+        self, *, source: str, detail_type: str, detail: Mapping[str, Any], body: bytes
+    ) -> str:
         """Publish and return the EventBridge event id.
 
+        When the detail is too large for EventBridge, `body` (the exact bytes received) goes
+        to S3 and the detail carries `payload_ref` in place of `payload`.
+
         Raises:
-            DownstreamError: the call failed or EventBridge refused the entry
+            DownstreamError: a call failed or EventBridge refused the entry
                 (`FailedEntryCount` > 0), so the delivery is not on the bus.
+            ConfigurationError: the detail is too large and no payload bucket is configured.
         """
+        serialized = _compact(detail)
+        if len(serialized.encode("utf-8")) > MAX_DETAIL_BYTES:
+            if self._payload_store is None:
+                raise ConfigurationError("payload too large for EventBridge and no bucket set")
+            reference = self._payload_store.put(
+                provider=str(detail["provider"]), delivery_id=str(detail["delivery_id"]), body=body
+            )
+            slim = {k: v for k, v in detail.items() if k != "payload"}
+            serialized = _compact({**slim, "payload_ref": reference})
         entry = {
             "EventBusName": self._bus,
             "Source": source,
             "DetailType": detail_type,
-            "Detail": json.dumps(detail, separators=(",", ":"), ensure_ascii=False),
+            "Detail": serialized,
         }
         try:
             response = self._client.put_events(Entries=[entry])  # type: ignore[list-item]
