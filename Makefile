@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events invoke sam-local build send deploy clean
+.PHONY: help run test lint unit events invoke sam-local bench build send deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=stripe|githu
 
 sam-local: $(STAMP) ## Set up real `sam local invoke`/`start-api` here (Docker, base image, build)
 	$(BIN)/python -m dev.samlocal
+
+bench: $(STAMP) ## Benchmarks against same-run floors -> bench/results.json, bench/results.md
+	$(BIN)/python -m bench.run
 
 build: $(STAMP) ## sam build (no Docker needed)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build

@@ -175,12 +175,14 @@ def test_logs_are_structured_correlated_and_free_of_secrets(
 
     lines = hookgate_logs.lines()[start:]
     records = [json.loads(line) for line in lines]
-    published = next(r for r in records if r["message"] == "delivery published")
+    published, rejected = (r for r in records if r["message"] == "responded")
+    assert (published["level"], published["outcome"]) == ("INFO", "published")
     assert published["correlation_id"] == event_id
     assert published["provider"] == "stripe"
     assert published["function_request_id"] == lambda_context.aws_request_id
-    rejected = next(r for r in records if r["message"] == "delivery rejected")
+    assert (rejected["level"], rejected["outcome"]) == ("WARNING", "rejected")
     assert rejected["reason"] == "bad_signature"
+    assert len(records) == 2  # one record per request
     assert "correlation_id" not in rejected or rejected["correlation_id"] != event_id
     text = "\n".join(lines)
     for request in (event, forged):

@@ -24,9 +24,17 @@ __all__ = [
 ]
 
 
-def hmac_digest(algorithm: str, key: bytes, message: bytes) -> bytes:
-    """The raw HMAC of `message` under `key` (`algorithm`: "sha1", "sha256", "sha512")."""
-    return hmac.digest(key, message, algorithm)
+def hmac_digest(algorithm: str, key: bytes, *parts: bytes) -> bytes:
+    """The raw HMAC of the concatenated `parts` under `key` ("sha1", "sha256", "sha512").
+
+    Parts are fed one after the other, so a large body is never copied to prepend a prefix.
+    """
+    if len(parts) == 1:
+        return hmac.digest(key, parts[0], algorithm)
+    mac = hmac.new(key, parts[0], algorithm)
+    for part in parts[1:]:
+        mac.update(part)
+    return mac.digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,22 @@ _FORM = "application/x-www-form-urlencoded"
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """`event` is what goes into `detail.payload`; `json` is the parsed JSON body, else None."""
+    """`event` is what goes into `detail.payload`; `json` is the parsed JSON body, else None.
+
+    For a JSON body, `event_json` is the body's own text: it goes into the published event as
+    is, so the payload is never re-serialized (and numbers keep their exact spelling).
+    """
 
     event: Any
     json: Any = None
+    raw_json: str | None = None
+
+    @property
+    def event_json(self) -> str:
+        """`event` as JSON text."""
+        if self.raw_json is not None:
+            return self.raw_json
+        return json.dumps(self.event, separators=(",", ":"), ensure_ascii=False)
 
 
 def parse_payload(request: Request) -> Payload:
@@ -46,7 +58,7 @@ def parse_payload(request: Request) -> Payload:
         except ValueError:
             parsed = None
         else:
-            return Payload(event=parsed, json=parsed)
+            return Payload(event=parsed, json=parsed, raw_json=text)
     return Payload(event={"text": text})
 
 

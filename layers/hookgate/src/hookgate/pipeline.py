@@ -82,38 +82,31 @@ class Pipeline:
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
         self._logger.remove_keys(["correlation_id", "delivery_id", "event_type"])
-        outcome: dict[str, Any]
+        # One log record per request (each costs tens of microseconds): the outcome, and for
+        # rejections the reason, at a level that follows the status.
+        fields: dict[str, Any]
         try:
-            response, outcome = self._handle(event, context)
+            response, fields = self._handle(event, context)
         except HookgateError as error:
-            response = self._reject(error)
-            outcome = {"outcome": "rejected", "reason": error.reason}
+            response, fields = self._reject(error)
         except Exception as error:
             # The one broad catch: anything unforeseen is a 500, so the provider retries.
             # Logged by type and place only: an exception's message may quote the input.
-            self._logger.error(
-                "unexpected error",
-                extra={
-                    "error_type": type(error).__name__,
-                    "where": [
-                        f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                        for f in traceback.extract_tb(error.__traceback__)
-                    ],
-                },
-            )
-            response = _error_response(HookgateError())
-            outcome = {"outcome": "rejected", "reason": "unexpected"}
+            response, fields = self._reject(HookgateError(), reason="unexpected")
+            fields["error_type"] = type(error).__name__
+            fields["where"] = [
+                f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                for f in traceback.extract_tb(error.__traceback__)
+            ]
         finally:
             if self._metrics.metric_set:
                 self._metrics.flush_metrics()
-        self._logger.info(
-            "responded",
-            extra={
-                "status": response["statusCode"],
-                **outcome,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        status = response["statusCode"]
+        fields["status"] = status
+        fields["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        logger = self._logger
+        log = logger.info if status < 400 else logger.warning if status < 500 else logger.error
+        log("responded", extra=fields)
         return response
 
     def _handle(
@@ -148,7 +141,6 @@ class Pipeline:
             "headers": {
                 name: request.headers[name] for name in self._forwarded if name in request.headers
             },
-            "payload": payload.event,
         }
 
         def publish() -> str:
@@ -157,6 +149,7 @@ class Pipeline:
                     source=source_for(self.provider.name),
                     detail_type=event_type,
                     detail=detail,
+                    payload_json=payload.event_json,
                     body=request.body,
                 )
             except DownstreamError:
@@ -168,11 +161,10 @@ class Pipeline:
         outcome = self._guard.run_once(delivery_id, publish, context=context)
         if outcome.duplicate:
             self._metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
-            self._logger.info("duplicate delivery acknowledged, not published")
+            fields = {"outcome": "duplicate"}
         else:
-            self._logger.info("delivery published", extra={"event_id": outcome.event_id})
-        response = json_response(200, {"received": True, "duplicate": outcome.duplicate})
-        return response, {"outcome": "duplicate" if outcome.duplicate else "published"}
+            fields = {"outcome": "published", "event_id": outcome.event_id}
+        return json_response(200, {"received": True, "duplicate": outcome.duplicate}), fields
 
     def _verify(self, request: Request) -> Verification:
         def attempt(secret_material: Any) -> Verification:
@@ -190,18 +182,17 @@ class Pipeline:
             fresh = self._secrets.refreshed()
             if fresh is None:
                 raise
-            verification = attempt(fresh)
-            self._logger.info("verified after re-reading the rotated secret")
-            return verification
+            return attempt(fresh)
 
-    def _reject(self, error: HookgateError) -> dict[str, Any]:
-        log = self._logger.warning if error.status < 500 else self._logger.error
-        fields: dict[str, Any] = {"reason": error.reason, "status": error.status}
+    def _reject(
+        self, error: HookgateError, *, reason: str | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        reason = reason or error.reason
+        fields: dict[str, Any] = {"outcome": "rejected", "reason": reason}
         if error.status >= 500 and error.__cause__ is not None:
             # For operators: which dependency failed and how, by type and AWS error code only;
             # exception messages are never logged, as they may quote input.
             fields["cause"] = _describe_cause(error.__cause__)
-        log("delivery rejected", extra=fields)
         with single_metric(
             name="WebhookRejected",
             unit=MetricUnit.Count,
@@ -209,8 +200,8 @@ class Pipeline:
             namespace=METRICS_NAMESPACE,
             default_dimensions={"provider": self.provider.name},
         ) as metric:
-            metric.add_dimension(name="reason", value=error.reason)
-        return _error_response(error)
+            metric.add_dimension(name="reason", value=reason)
+        return _error_response(error), fields
 
 
 def _describe_cause(cause: BaseException) -> str:

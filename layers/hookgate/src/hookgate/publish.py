@@ -77,27 +77,36 @@ class EventPublisher:
         self._payload_store = payload_store
 
     def publish(
-        self, *, source: str, detail_type: str, detail: Mapping[str, Any], body: bytes
+        self,
+        *,
+        source: str,
+        detail_type: str,
+        detail: Mapping[str, Any],
+        payload_json: str,
+        body: bytes,
     ) -> str:
         """Publish and return the EventBridge event id.
 
-        When the detail is too large for EventBridge, `body` (the exact bytes received) goes
-        to S3 and the detail carries `payload_ref` in place of `payload`.
+        The event's detail is `detail` plus `payload` (`payload_json`, JSON text spliced in as
+        is). When that is too large for EventBridge, `body` (the exact bytes received) goes to
+        S3 and the detail carries `payload_ref` in place of `payload`.
 
         Raises:
             DownstreamError: a call failed or EventBridge refused the entry
                 (`FailedEntryCount` > 0), so the delivery is not on the bus.
             ConfigurationError: the detail is too large and no payload bucket is configured.
         """
-        serialized = _compact(detail)
-        if len(serialized.encode("utf-8")) > MAX_DETAIL_BYTES:
+        serialized = f'{_compact(detail)[:-1]},"payload":{payload_json}}}'
+        # A character is at most 4 UTF-8 bytes: encode only when the size could be over.
+        if len(serialized) * 4 > MAX_DETAIL_BYTES and (
+            len(serialized.encode("utf-8")) > MAX_DETAIL_BYTES
+        ):
             if self._payload_store is None:
                 raise ConfigurationError("payload too large for EventBridge and no bucket set")
             reference = self._payload_store.put(
                 provider=str(detail["provider"]), delivery_id=str(detail["delivery_id"]), body=body
             )
-            slim = {k: v for k, v in detail.items() if k != "payload"}
-            serialized = _compact({**slim, "payload_ref": reference})
+            serialized = _compact({**detail, "payload_ref": reference})
         entry = {
             "EventBusName": self._bus,
             "Source": source,

@@ -32,6 +32,12 @@ class SecretMaterial:
     webhook_id: str | None = None
     notification_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    _keys: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Encoded once per secret read, not once per request.
+        keys = tuple(s.encode("utf-8") for s in self.signing_secrets)
+        object.__setattr__(self, "_keys", keys)
 
     @classmethod
     def parse(cls, value: str) -> SecretMaterial:
@@ -69,9 +75,9 @@ class SecretMaterial:
         Raises:
             ConfigurationError: no signing secret is configured.
         """
-        if not self.signing_secrets:
+        if not self._keys:
             raise ConfigurationError("no signing secret is configured")
-        return tuple(s.encode("utf-8") for s in self.signing_secrets)
+        return self._keys
 
 
 class SecretStore:

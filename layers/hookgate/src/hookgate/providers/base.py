@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from hookgate.crypto import fingerprint
 from hookgate.errors import MissingSignature
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -33,9 +34,14 @@ class Verification:
 
     scheme: str
     key_index: int
-    #: Safe to log: a digest of the matching signature, the delivery id of last resort.
-    fingerprint: str
+    #: The offered signature that matched (never logged or published).
+    signature: bytes = field(repr=False)
     signed_at: datetime | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the signature: safe to log, and the delivery id of last resort."""
+        return fingerprint(self.signature)
 
 
 class Verifier(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from hookgate.crypto import fingerprint, hmac_digest, match_any
+from hookgate.crypto import hmac_digest, match_any
 from hookgate.providers.base import Provider, Verification, header_field, require_header
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -32,9 +32,7 @@ def verify(
         [offered],
         lambda key: (PREFIX + hmac_digest("sha256", key, request.body).hex()).encode(),
     )
-    return Verification(
-        scheme="hmac-sha256", key_index=match.key_index, fingerprint=fingerprint(match.signature)
-    )
+    return Verification(scheme="hmac-sha256", key_index=match.key_index, signature=match.signature)
 
 
 def sign(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from hookgate.crypto import check_timestamp, fingerprint, hmac_digest, match_any
+from hookgate.crypto import check_timestamp, hmac_digest, match_any
 from hookgate.errors import BadSignature
 from hookgate.providers.base import Provider, Verification, json_field, require_header
 from hookgate.request import Request
@@ -34,8 +34,9 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
-def _signed_content(timestamp: int, body: bytes) -> bytes:
-    return b"%d." % timestamp + body
+def _signed_prefix(timestamp: int) -> bytes:
+    # The signed content is this prefix followed by the body.
+    return b"%d." % timestamp
 
 
 def verify(
@@ -43,12 +44,12 @@ def verify(
 ) -> Verification:
     header = require_header(request, SIGNATURE_HEADER)
     timestamp, signatures = _parse(header)
-    content = _signed_content(timestamp, request.body)
+    prefix, body = _signed_prefix(timestamp), request.body
     offered = [s.encode("utf-8", "replace") for s in signatures]
     match = match_any(
         secret.signing_keys(),
         offered,
-        lambda key: hmac_digest("sha256", key, content).hex().encode(),
+        lambda key: hmac_digest("sha256", key, prefix, body).hex().encode(),
     )
     # Checked only after the signature: an attacker must not learn which part was wrong first,
     # and the timestamp is meaningless until it is known to be signed.
@@ -56,7 +57,7 @@ def verify(
     return Verification(
         scheme="hmac-sha256",
         key_index=match.key_index,
-        fingerprint=fingerprint(match.signature),
+        signature=match.signature,
         signed_at=signed_at,
     )
 
@@ -65,7 +66,7 @@ def sign(
     secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str
 ) -> dict[str, str]:
     # Stripe carries the event id and type in the body, not in headers.
-    digest = hmac_digest("sha256", secret.encode("utf-8"), _signed_content(timestamp, body))
+    digest = hmac_digest("sha256", secret.encode("utf-8"), _signed_prefix(timestamp), body)
     return {SIGNATURE_HEADER: f"t={timestamp},{SCHEME}={digest.hex()}"}
 
 

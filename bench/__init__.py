@@ -1,0 +1,1 @@
+"""`make bench`: hookgate's costs, each beside a floor measured in the same run."""

@@ -1,0 +1,88 @@
+"""The floor: what any webhook receiver does at the least, written directly with boto3.
+
+Imports nothing of hookgate, so a cold start of this module is the floor of a cold start.
+Run as a script (`python -m bench.floor EVENT_FILE`), it is one cold start: clients, the secret,
+one delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import uuid
+from typing import Any
+
+import boto3
+
+
+def report_peak_rss() -> None:
+    """Write this process's peak RSS (KiB) where the benchmark asked, if it did.
+
+    VmHWM, not ru_maxrss: the latter starts from the parent's size at fork.
+    """
+    target = os.environ.get("BENCH_RSS_FILE")
+    if target:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(peak)
+
+
+def floor_handle(
+    event: dict[str, Any], secret: str, clients: dict[str, Any], env: dict[str, str]
+) -> None:
+    """The least any receiver does: decode, one HMAC, conditional write, PutEvents, update."""
+    body = base64.b64decode(event["body"])
+    headers = {k.lower(): v[-1] for k, v in event["multiValueHeaders"].items()}
+    if "stripe-signature" in headers:
+        timestamp = headers["stripe-signature"].split(",")[0][2:]
+        signed, offered = (
+            timestamp.encode() + b"." + body,
+            headers["stripe-signature"].split("v1=")[1],
+        )
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    else:
+        offered = headers["x-hub-signature-256"]
+        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(expected.encode(), offered.encode())
+    key = {"id": {"S": f"floor#{uuid.uuid4().hex}"}}
+    clients["dynamodb"].put_item(
+        TableName=env["HOOKGATE_REPLAY_TABLE"],
+        Item={**key, "expiration": {"N": str(int(time.time()) + 604800)}},
+        ConditionExpression="attribute_not_exists(id)",
+    )
+    detail = body.decode()
+    if len(body) > 240 * 1024:  # too large for EventBridge: the same claim check as hookgate's
+        clients["s3"].put_object(
+            Bucket=env["HOOKGATE_PAYLOAD_BUCKET"], Key=f"floor/{key['id']['S']}", Body=body
+        )
+        detail = json.dumps({"payload_ref": key["id"]["S"]})
+    clients["events"].put_events(
+        Entries=[{"EventBusName": env["HOOKGATE_EVENT_BUS"], "Source": "floor",
+                  "DetailType": "bench", "Detail": detail}]
+    )  # fmt: skip
+    clients["dynamodb"].update_item(
+        TableName=env["HOOKGATE_REPLAY_TABLE"], Key=key,
+        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "COMPLETED"}},
+    )  # fmt: skip
+
+
+def cold_start(event_file: str) -> None:
+    env = dict(os.environ)
+    services = ("secretsmanager", "dynamodb", "events", "s3")
+    clients = {s: boto3.client(s) for s in services}  # type: ignore[call-overload]
+    secret = clients["secretsmanager"].get_secret_value(SecretId=env["HOOKGATE_SECRET_ID"])
+    with open(event_file, encoding="utf-8") as handle:
+        event = json.load(handle)
+    floor_handle(event, secret["SecretString"], clients, env)
+    report_peak_rss()
+
+
+if __name__ == "__main__":
+    cold_start(sys.argv[1])

@@ -1,0 +1,416 @@
+"""`make bench`: every figure beside its floor, measured in the same run, interleaved.
+
+Writes bench/results.json and bench/results.md. Figures are medians unless named otherwise;
+nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from bench.floor import floor_handle
+from bench.responder import LocalResponder
+from bench.workload import PROVIDERS, SECRETS, SIZES, Case, delivery_event
+from dev import template
+from dev.emulator import FAKE_CREDENTIALS, REGION, MotoServer, environ_without_aws, provision
+from dev.runtime import LambdaFunction
+from hookgate import build_pipeline, providers
+from hookgate.aws import CLIENT_CONFIG
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+ROOT = template.ROOT
+OUT = ROOT / "bench"
+LOGICAL_IDS = {"stripe": "StripeFunction", "github": "GithubFunction"}
+QUICK = os.environ.get("BENCH_QUICK") == "1"  # a smoke run, for tests of the harness
+
+
+def _ms(ns: float) -> float:
+    return round(ns / 1e6, 4)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench-request"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+# ---------------------------------------------------------------- cold start (fresh processes)
+
+
+def cold_starts(cases: list[Case], runs: int) -> list[dict[str, Any]]:
+    results = []
+    with MotoServer() as aws, tempfile.TemporaryDirectory() as scratch:
+        resources = provision(aws, SECRETS)
+        for case in cases:
+            logical_id = LOGICAL_IDS[case.provider]
+            env = {
+                **environ_without_aws(), **resources.env_for(logical_id),
+                "PYTHONPATH": str(ROOT), "POWERTOOLS_LOG_LEVEL": "WARNING",
+            }  # fmt: skip
+            function_dir = ROOT / template.functions()[logical_id]["CodeUri"]
+            times: dict[str, list[float]] = {"hookgate": [], "floor": []}
+            rss: dict[str, list[int]] = {"hookgate": [], "floor": []}
+            for _ in range(runs):
+                for side in ("floor", "hookgate"):  # interleaved, floor first each round
+                    event_file = Path(scratch) / "event.json"
+                    event_file.write_text(json.dumps(delivery_event(case)))
+                    rss_file = Path(scratch) / "rss"
+                    command = (
+                        [sys.executable, "-m", "bench.floor", str(event_file)]
+                        if side == "floor"
+                        else [sys.executable, "-m", "bench.cold_hookgate", str(function_dir),
+                              str(event_file)]
+                    )  # fmt: skip
+                    started = time.perf_counter_ns()
+                    ran = subprocess.run(
+                        command, cwd=ROOT, capture_output=True, text=True, check=False,
+                        env={**env, "BENCH_RSS_FILE": str(rss_file)},
+                    )  # fmt: skip
+                    if ran.returncode != 0:
+                        raise RuntimeError(f"{side} cold start failed:\n{ran.stdout[-2000:]}"
+                                           f"{ran.stderr[-2000:]}")  # fmt: skip
+                    times[side].append(time.perf_counter_ns() - started)
+                    rss[side].append(int(rss_file.read_text()))
+            hookgate_ms, floor_ms = (
+                _ms(statistics.median(times[s])) for s in ("hookgate", "floor")
+            )
+            results.append(
+                {
+                    "case": case.name, "runs": runs,
+                    "hookgate_ms": hookgate_ms, "floor_ms": floor_ms,
+                    "ratio": round(hookgate_ms / floor_ms, 3),
+                    "hookgate_peak_rss_mib": round(max(rss["hookgate"]) / 1024, 1),
+                    "floor_peak_rss_mib": round(max(rss["floor"]) / 1024, 1),
+                }
+            )  # fmt: skip
+    return results
+
+
+# ------------------------------------------------------- warm path (AWS answered in-process)
+
+
+def _stubbed_clients(responder: LocalResponder, config: Config | None = None) -> dict[str, Any]:
+    """Clients answered by `responder`; `config` as hookgate sets it, or boto3's defaults."""
+    return {
+        service: responder.attach(
+            boto3.client(
+                service,
+                region_name=REGION,
+                aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                config=config,
+            )
+        )
+        for service in ("secretsmanager", "dynamodb", "events", "s3")
+    }
+
+
+def warm(
+    cases: list[Case], requests: dict[str, int]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    results, calls = [], {}
+    env_base = {"HOOKGATE_REPLAY_TABLE": "replay", "HOOKGATE_EVENT_BUS": "bus",
+                "HOOKGATE_SECRET_ID": "secret", "HOOKGATE_PAYLOAD_BUCKET": "payloads"}  # fmt: skip
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        for case in cases:
+            responder = LocalResponder(SECRETS[case.provider])
+            # hookgate's clients carry its own botocore config; the floor's are boto3's defaults,
+            # as hand-written code would create them. Both are answered by the same responder.
+            clients = _stubbed_clients(responder, CLIENT_CONFIG)
+            floor_clients = _stubbed_clients(responder)
+            pipeline = build_pipeline(case.provider, environ=env_base, clients=clients)
+            context = Context()
+            samples: dict[str, list[float]] = {"hookgate": [], "floor": []}
+            count = requests[case.size]
+            for index in range(count + 20):  # the first 20 of each side warm up
+                event = delivery_event(case)
+                started = time.perf_counter_ns()
+                response = pipeline.handle_lambda(event, context)
+                hookgate_ns = time.perf_counter_ns() - started
+                assert response["statusCode"] == 200, response
+                started = time.perf_counter_ns()
+                floor_handle(event, SECRETS[case.provider], floor_clients, env_base)
+                floor_ns = time.perf_counter_ns() - started
+                if index >= 20:
+                    samples["hookgate"].append(hookgate_ns)
+                    samples["floor"].append(floor_ns)
+            responder.calls.clear()
+            for _ in range(50):
+                pipeline.handle_lambda(delivery_event(case), context)
+            calls[case.name] = {op: n / 50 for op, n in sorted(responder.calls.items())}
+            h, f = samples["hookgate"], samples["floor"]
+            results.append(
+                {
+                    "case": case.name, "requests": count,
+                    "hookgate_p50_ms": _ms(_pct(h, 0.5)), "floor_p50_ms": _ms(_pct(f, 0.5)),
+                    "overhead_p50_ms": _ms(_pct(h, 0.5) - _pct(f, 0.5)),
+                    "hookgate_p99_ms": _ms(_pct(h, 0.99)), "floor_p99_ms": _ms(_pct(f, 0.99)),
+                    "overhead_p99_ms": _ms(_pct(h, 0.99) - _pct(f, 0.99)),
+                }
+            )  # fmt: skip
+    return results, calls
+
+
+# ------------------------------------------------------------------ verification throughput
+
+
+def _rate(work: Callable[[], object], size: int, seconds: float) -> float:
+    """MB/s of `work` over `size` bytes, repeated for about `seconds`."""
+    done, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        work()
+        done += 1
+    return done * size / elapsed / 1e6
+
+
+def _verifiers(case: Case) -> tuple[Callable[[], object], Callable[[], object], int]:
+    """(hookgate's verify, a direct hmac call doing the same check, body size) for a case."""
+    request = Request.from_event(delivery_event(case))
+    secret = SECRETS[case.provider]
+    material = SecretMaterial.parse(secret)
+    definition = providers.get(case.provider)
+    now, key, body = time.time(), secret.encode(), request.body
+    if case.provider == "stripe":
+        header = request.headers["stripe-signature"]
+        prefix = header.split(",")[0][2:].encode() + b"."
+        offered = header.split("v1=")[1].encode()
+
+        def direct() -> bool:
+            mac = hmac.new(key, prefix, hashlib.sha256)
+            mac.update(body)
+            return hmac.compare_digest(mac.hexdigest().encode(), offered)
+    else:
+        offered = request.headers["x-hub-signature-256"].encode()
+
+        def direct() -> bool:
+            expected = b"sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+            return hmac.compare_digest(expected, offered)
+
+    def hookgate() -> object:
+        return definition.verify(request, material, now_s=now, tolerance_s=300)
+
+    assert direct()
+    return hookgate, direct, len(body)
+
+
+def verify_throughput(cases: list[Case], seconds: float) -> list[dict[str, Any]]:
+    results = []
+    for case in cases:
+        hookgate, direct, size = _verifiers(case)
+        rates: dict[str, list[float]] = {"hookgate": [], "direct": []}
+        for _ in range(5):  # interleaved rounds
+            rates["direct"].append(_rate(direct, size, seconds / 10))
+            rates["hookgate"].append(_rate(hookgate, size, seconds / 10))
+        h, d = statistics.median(rates["hookgate"]), statistics.median(rates["direct"])
+        results.append(
+            {"case": case.name, "scheme": "hmac-sha256", "hookgate_mb_s": round(h, 1),
+             "direct_mb_s": round(d, 1), "ratio": round(h / d, 3)}
+        )  # fmt: skip
+    return results
+
+
+# ---------------------------------------------------------------------------- layer size
+
+
+def layer_size() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        venv_bin = Path(sys.executable).parent
+        env = {**os.environ, "SAM_CLI_TELEMETRY": "0",
+               "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+        subprocess.run(
+            [str(venv_bin / "sam"), "build", "HookgateLayer",
+             "--build-dir", f"{scratch}/build", "--cache-dir", f"{scratch}/cache"],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        layer = Path(scratch) / "build" / "HookgateLayer"
+        unzipped = sum(p.stat().st_size for p in layer.rglob("*") if p.is_file())
+        archive = Path(scratch) / "layer.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for file in sorted(layer.rglob("*")):
+                zipped.write(file, file.relative_to(layer))
+        return {
+            "unzipped_mib": round(unzipped / 2**20, 2),
+            "zipped_mib": round(archive.stat().st_size / 2**20, 2),
+            "limit_zipped_mib": 8,
+        }
+
+
+# ------------------------------------------------ end to end through the runtime emulator
+
+
+def end_to_end(deliveries: int) -> list[dict[str, Any]]:
+    results = []
+    with MotoServer() as aws:
+        resources = provision(aws, SECRETS)
+        env = {**resources.env_for("StripeFunction"), "POWERTOOLS_LOG_LEVEL": "WARNING",
+               "PYTHONPATH": str(ROOT)}  # fmt: skip
+        sides = {
+            "hookgate": LambdaFunction(ROOT / "functions" / "stripe", env, name="StripeFunction"),
+            "floor": LambdaFunction(ROOT / "bench" / "floor_function", env, name="Floor"),
+        }
+        for function in sides.values():
+            function.start()
+        try:
+            case = Case("stripe", "10KB")
+            latencies: dict[str, list[float]] = {"hookgate": [], "floor": []}
+            for index in range(deliveries + 5):
+                for side, function in sides.items():
+                    event = delivery_event(case)
+                    started = time.perf_counter_ns()
+                    result = function.invoke(event)
+                    elapsed = time.perf_counter_ns() - started
+                    assert result["statusCode"] == 200, result
+                    if index >= 5:  # after the init and warm-up invokes
+                        latencies[side].append(elapsed)
+            for side, values in latencies.items():
+                results.append(
+                    {"side": side, "case": case.name, "deliveries": deliveries,
+                     "per_second": round(len(values) / (sum(values) / 1e9), 1),
+                     "p50_ms": _ms(_pct(values, 0.5)), "p99_ms": _ms(_pct(values, 0.99))}
+                )  # fmt: skip
+        finally:
+            for function in sides.values():
+                function.stop()
+    return results
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        "# hookgate benchmark",
+        "",
+        f"{results['meta']['date']} · Python {results['meta']['python']} · "
+        f"{results['meta']['machine']} · {results['meta']['cpus']} CPUs. Regenerate: `make bench`.",
+        "Every figure stands beside a floor measured in the same run, interleaved with it.",
+        "",
+        "## Cold start (fresh process: import, clients, one delivery against the AWS emulator)",
+        "",
+        "| case | hookgate ms | floor ms | ratio | peak RSS MiB (hookgate / floor) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results["cold_start"]:
+        lines.append(
+            f"| {r['case']} | {r['hookgate_ms']:.0f} | {r['floor_ms']:.0f} | {r['ratio']:.2f} "
+            f"| {r['hookgate_peak_rss_mib']} / {r['floor_peak_rss_mib']} |"
+        )
+    lines += [
+        "",
+        "Floor: a process that imports boto3, creates the same three clients, reads the secret,",
+        "computes one HMAC and makes the same DynamoDB and EventBridge calls directly.",
+        "",
+        "## Warm path (AWS answered in-process, the same responder for both)",
+        "",
+        "| case | requests | hookgate p50 | floor p50 | overhead p50 | hookgate p99 | floor p99 |"
+        " overhead p99 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["warm"]:
+        lines.append(
+            f"| {r['case']} | {r['requests']} | {r['hookgate_p50_ms']:.3f} | "
+            f"{r['floor_p50_ms']:.3f} | **{r['overhead_p50_ms']:.3f}** | "
+            f"{r['hookgate_p99_ms']:.3f} | {r['floor_p99_ms']:.3f} | {r['overhead_p99_ms']:.3f} |"
+        )
+    lines += ["", "Milliseconds. AWS API calls per delivery on the warm path:", ""]
+    for case, calls in results["aws_calls_per_delivery"].items():
+        described = ", ".join(f"{op} {n:g}" for op, n in calls.items())
+        lines.append(f"- {case}: {described}")
+    lines += [
+        "",
+        "## Verification throughput (against a direct `hmac` call over the same bytes)",
+        "",
+        "| case | scheme | hookgate MB/s | direct MB/s | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results["verify_throughput"]:
+        lines.append(
+            f"| {r['case']} | {r['scheme']} | {r['hookgate_mb_s']} | {r['direct_mb_s']} "
+            f"| {r['ratio']:.2f} |"
+        )
+    layer = results["layer"]
+    lines += [
+        "",
+        f"## Layer: {layer['zipped_mib']} MiB zipped, {layer['unzipped_mib']} MiB unzipped "
+        f"(goal: under {layer['limit_zipped_mib']} MiB zipped)",
+        "",
+        "## End to end through the Lambda runtime interface emulator (stripe 10KB, sequential)",
+        "",
+        "| side | deliveries | per second | p50 ms | p99 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results["end_to_end"]:
+        lines.append(
+            f"| {r['side']} | {r['deliveries']} | {r['per_second']} | {r['p50_ms']:.2f} "
+            f"| {r['p99_ms']:.2f} |"
+        )
+    lines += [
+        "",
+        "Floor for end to end: a function that does the floor's work behind the same emulator.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    cases = [Case(p, s) for p in PROVIDERS for s in SIZES]
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "meta": {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+        }
+    }
+    print("cold starts ...", flush=True)
+    results["cold_start"] = cold_starts(cases, runs=2 if QUICK else 7)
+    print("warm path ...", flush=True)
+    counts = {"10KB": 50, "1MB": 5} if QUICK else {"10KB": 3000, "1MB": 150}
+    results["warm"], results["aws_calls_per_delivery"] = warm(cases, counts)
+    print("verification throughput ...", flush=True)
+    results["verify_throughput"] = verify_throughput(cases, seconds=0.2 if QUICK else 2.0)
+    print("layer size ...", flush=True)
+    results["layer"] = layer_size()
+    print("end to end ...", flush=True)
+    results["end_to_end"] = end_to_end(deliveries=10 if QUICK else 200)
+    results["meta"]["duration_s"] = round(time.monotonic() - started, 1)
+    out_dir = Path(os.environ.get("BENCH_OUT", OUT))
+    (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "results.md").write_text(markdown(results))
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

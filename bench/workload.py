@@ -1,0 +1,47 @@
+"""The deliveries and the floor: what any receiver must do at the least, written directly."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from hookgate.lambda_events import rest_event
+from hookgate.simulate import make_delivery
+
+SIZES = {"10KB": 10 * 1024, "1MB": 1024 * 1024}
+PROVIDERS = ("stripe", "github")
+SECRETS = {"stripe": "whsec_bench_secret_0123456789", "github": "bench-secret-github"}
+
+
+@dataclass
+class Case:
+    provider: str
+    size: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider} {self.size}"
+
+
+def body_of_size(provider: str, size_bytes: int) -> bytes:
+    """A JSON body of about `size_bytes`, with the fields the provider puts in its bodies."""
+    envelope: dict[str, Any] = {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": "bench.event",
+    }
+    filler = size_bytes - len(json.dumps(envelope)) - 30
+    envelope["data"] = {"object": {"description": "x" * max(filler, 0)}}
+    return json.dumps(envelope).encode()
+
+
+def delivery_event(case: Case) -> dict[str, Any]:
+    """A fresh, signed API Gateway REST event for the case."""
+    body = body_of_size(case.provider, SIZES[case.size])
+    delivery = make_delivery(case.provider, SECRETS[case.provider], body=body)
+    return rest_event(
+        "POST", f"https://api.example.com/prod/webhooks/{case.provider}",
+        delivery.headers.items(), delivery.body,
+    )  # fmt: skip
