@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
+
+from bench.rss import report_peak_rss
 
 
 class Context:
@@ -19,19 +20,6 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
-
-
-def report_peak_rss() -> None:
-    """Write this process's peak RSS (KiB) where the benchmark asked, if it did.
-
-    VmHWM, not ru_maxrss: the latter starts from the parent's size at fork.
-    """
-    target = os.environ.get("BENCH_RSS_FILE")
-    if target:
-        with open("/proc/self/status", encoding="ascii") as status:
-            peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(peak)
 
 
 def main(function_dir: str, event_file: str) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from bench.cold_hookgate import Context
 from bench.floor import floor_handle
 from bench.responder import LocalResponder
 from bench.workload import PROVIDERS, SECRETS, SIZES, Case, delivery_event
@@ -50,19 +51,6 @@ def _ms(ns: float) -> float:
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-class Context:
-    function_name = "bench"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb = 512
-    aws_request_id = "bench-request"
-    log_group_name = "/aws/lambda/bench"
-    log_stream_name = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 # ---------------------------------------------------------------- cold start (fresh processes)
