@@ -160,3 +160,48 @@ def _elf_machine(path: Path) -> int:
     header = path.read_bytes()[:20]
     assert header[:4] == b"\x7fELF"
     return int.from_bytes(header[18:20], "little")
+
+
+@pytest.mark.parametrize("mode", ["on-demand", "snapstart", "provisioned"])
+def test_cold_start_modes_translate_with_sam_and_default_to_on_demand(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    document = template.load()
+    assert document["Parameters"]["ColdStartMode"]["Default"] == "on-demand"
+    # The translator wants deployable code locations; the rest is the template as written.
+    resources = {
+        name: {**body, "Properties": {**body.get("Properties", {})}}
+        for name, body in document["Resources"].items()
+    }
+    for body in resources.values():
+        for key in ("CodeUri", "ContentUri"):
+            if key in body["Properties"]:
+                body["Properties"][key] = "s3://bucket/code.zip"
+
+    translated = transform({**document, "Resources": resources}, {"ColdStartMode": mode},
+                           NoManagedPolicies())["Resources"]  # fmt: skip
+
+    for logical_id in template.functions():
+        function = translated[logical_id]["Properties"]
+        assert function["SnapStart"] == {
+            "ApplyOn": {"Fn::If": ["UsesSnapStart", "PublishedVersions", "None"]}
+        }
+        [alias] = [
+            body for name, body in translated.items()
+            if body["Type"] == "AWS::Lambda::Alias" and name.startswith(logical_id)
+        ]  # fmt: skip
+        assert alias["Properties"]["ProvisionedConcurrencyConfig"]["Fn::If"][0] == (
+            "UsesProvisionedConcurrency"
+        )
+    conditions = document["Conditions"]
+    assert conditions["UsesSnapStart"] == {"Fn::Equals": [{"Ref": "ColdStartMode"}, "snapstart"]}
+    assert conditions["UsesProvisionedConcurrency"] == {
+        "Fn::Equals": [{"Ref": "ColdStartMode"}, "provisioned"]
+    }
