@@ -22,6 +22,12 @@ $(STAMP): requirements-dev.txt layers/hookgate/pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e layers/hookgate
 	touch $@
 
+CHECKOV_STAMP := .venv-checkov/.installed
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, http://127.0.0.1:3000
 	$(BIN)/python -m dev.stack $(ARGS)
 
@@ -31,12 +37,13 @@ send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|githu
 test: lint ## Lint, type-check, validate the template, then run every test
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff, mypy (strict on the layer), cfn-lint and sam validate
+lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy (strict on the layer), cfn-lint, sam validate, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
+	.venv-checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 unit: $(STAMP) ## Only the pure unit tests
 	$(BIN)/pytest tests/unit
@@ -62,4 +69,4 @@ deploy: build ## sam build && sam deploy --guided, then print each webhook URL a
 	$(BIN)/python -m dev.deployed
 
 clean: ## Remove the virtualenv and build output
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -205,3 +205,38 @@ def test_cold_start_modes_translate_with_sam_and_default_to_on_demand(
     assert conditions["UsesProvisionedConcurrency"] == {
         "Fn::Equals": [{"Ref": "ColdStartMode"}, "provisioned"]
     }
+
+
+def test_every_checkov_skip_gives_a_reason() -> None:
+    skips = [
+        (name, skip)
+        for name, body in template.load()["Resources"].items()
+        for skip in body.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_"), name
+        assert len(skip.get("comment", "")) > 20, f"{name} skips {skip['id']} without a reason"
+
+
+def test_every_provider_has_rejection_and_publish_failure_alarms() -> None:
+    resources = template.load()["Resources"]
+
+    for logical_id, properties in template.functions().items():
+        provider = properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"]
+        name = logical_id.removesuffix("Function")
+        rejected = resources[f"{name}RejectedAlarm"]["Properties"]
+        reasons = {
+            dimension["Value"]
+            for metric in rejected["Metrics"]
+            if "MetricStat" in metric
+            for dimension in metric["MetricStat"]["Metric"]["Dimensions"]
+            if dimension["Name"] == "reason"
+        }
+        # The reasons hookgate reports for deliveries that are not proven genuine.
+        assert reasons == {"bad_signature", "stale_timestamp", "missing_signature"}
+        failed = resources[f"{name}PublishFailedAlarm"]["Properties"]
+        assert failed["MetricName"] == "WebhookPublishFailed"
+        assert failed["Dimensions"] == [{"Name": "provider", "Value": provider}]
+    assert resources["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
