@@ -177,3 +177,16 @@ def test_headers_repr_never_shows_values() -> None:
     assert "deadbeef" not in repr(request.headers)
     body = base64.b64encode(b"secret body").decode()
     assert body not in repr(request)
+
+
+@pytest.mark.parametrize("value", ["0", "ftp", "javascript", "https://evil", ""])
+def test_from_event_forwarded_proto_other_than_http_or_https_means_https(value: str) -> None:
+    event = shapes.http_v2(headers=[("X-Forwarded-Proto", value)], body=b"")
+
+    assert Request.from_event(event).url == f"https://{shapes.HOST}/webhooks/x"
+
+
+def test_from_event_forwarded_proto_http_is_kept() -> None:
+    event = shapes.http_v2(headers=[("X-Forwarded-Proto", "HTTP")], body=b"")
+
+    assert Request.from_event(event).url == f"http://{shapes.HOST}/webhooks/x"

@@ -93,10 +93,14 @@ class Request:
         """
         if not isinstance(event, Mapping):
             raise BadRequest()
-        if event.get("version") == "2.0":
-            return _from_v2(event, public_url, max_body_bytes)
-        if "httpMethod" in event:
-            return _from_v1(event, public_url, max_body_bytes)
+        try:
+            if event.get("version") == "2.0":
+                return _from_v2(event, public_url, max_body_bytes)
+            if "httpMethod" in event:
+                return _from_v1(event, public_url, max_body_bytes)
+        except (TypeError, AttributeError, ValueError) as exc:
+            # A field of the wrong type: not an event any AWS integration sends.
+            raise BadRequest() from exc
         raise BadRequest()
 
 
@@ -187,7 +191,9 @@ def _rebuild_url(
     query: Mapping[str, tuple[str, ...]] | None,
     raw_query: str | None = None,
 ) -> str:
-    scheme = _first(headers.get_all("x-forwarded-proto")) or "https"
+    # Only a proxy's own value counts; anything else a client put there means https.
+    forwarded = (_first(headers.get_all("x-forwarded-proto")) or "").lower()
+    scheme = forwarded if forwarded in ("http", "https") else "https"
     host = headers.get("host") or domain or "localhost"
     port = _first(headers.get_all("x-forwarded-port"))
     if port and ":" not in host and (scheme, port) not in (("https", "443"), ("http", "80")):

@@ -1,0 +1,129 @@
+"""Property-based fuzzing of everything that reads untrusted input.
+
+Whatever arrives: normalization raises only its documented errors, a verifier raises only
+`Unauthorized`, and a verifier accepts nothing but a signature made with the secret over
+exactly the bytes received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hookgate.errors import BadRequest, PayloadTooLarge, Unauthorized
+from hookgate.providers import github, stripe
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+from tests import shapes
+
+SECRET = "whsec_fuzzing_secret"
+MATERIAL = SecretMaterial(signing_secrets=(SECRET, "older-secret"))
+NOW = 1_800_000_000
+
+header_names = st.sampled_from(
+    ["Stripe-Signature", "X-Hub-Signature-256", "Content-Type", "Host", "X-Forwarded-Proto",
+     "X-Forwarded-Port", "x-github-event", "X-GitHub-Delivery", "cookie"]
+) | st.text(min_size=1, max_size=30)  # fmt: skip
+header_values = st.text(max_size=300) | st.sampled_from(
+    ["t=1,v1=", "t=,v1=abc", "v1=abc", "t=99999999999999999999,v1=00", "sha256=", "sha256=zz",
+     "t=1800000000,v1=" + "0" * 64 + ",v1=" + "f" * 64, "\x00", "=,=,=", "t=-1,v1=aa"]
+)  # fmt: skip
+headers = st.lists(st.tuples(header_names, header_values), max_size=12)
+bodies = st.binary(max_size=2048)
+
+
+def anything() -> st.SearchStrategy[Any]:
+    return st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+        ),
+        max_leaves=12,
+    )  # fmt: skip
+
+
+@st.composite
+def events(draw: st.DrawFn) -> dict[str, Any]:
+    """Real-shaped events with hostile parts, and shapeless ones."""
+    shape = draw(st.sampled_from([*shapes.BINARY_SAFE, "mangled", "random"]))
+    if shape == "random":
+        return draw(st.dictionaries(st.text(max_size=20), anything(), max_size=8))
+    event = shapes.ALL_SHAPES["rest_v1" if shape == "mangled" else shape](
+        headers=draw(headers),
+        body=draw(bodies),
+        query=draw(st.lists(st.tuples(st.text(max_size=10), st.text(max_size=10)), max_size=4)),
+    )  # fmt: skip
+    if shape == "mangled":
+        for key in draw(st.lists(st.sampled_from(sorted(event)), max_size=4)):
+            event[key] = draw(anything())
+    if draw(st.booleans()):
+        event["body"] = draw(st.text(max_size=200))  # maybe not base64 at all
+    return event
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(events())
+def test_from_event_raises_only_documented_errors(event: dict[str, Any]) -> None:
+    try:
+        request = Request.from_event(event, max_body_bytes=1024)
+    except (BadRequest, PayloadTooLarge):
+        return
+    assert isinstance(request.body, bytes)
+    assert len(request.body) <= 1024
+    assert request.url.startswith(("https://", "http://"))
+
+
+@settings(max_examples=600)
+@given(headers, bodies, st.booleans())
+def test_verifiers_raise_only_unauthorized_and_accept_only_genuine(
+    pairs: list[tuple[str, str]], body: bytes, with_genuine: bool
+) -> None:
+    if with_genuine:  # so that acceptance is reached, not only rejection
+        pairs = [
+            *pairs,
+            *github.sign(SECRET, body, timestamp=0, delivery_id="d", event_type="e").items(),
+        ]
+    request = Request.from_event(shapes.rest_v1(headers=pairs, body=body))
+    for provider in (stripe, github):
+        try:
+            verification = provider.verify(request, MATERIAL, now_s=NOW, tolerance_s=300)
+        except Unauthorized:
+            continue
+        # Accepted: then the offered signature is the real one for one of the secrets.
+        key = MATERIAL.signing_secrets[verification.key_index].encode()
+        if provider is github:
+            expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+            assert request.headers["X-Hub-Signature-256"] == expected
+        else:
+            timestamp = verification.signed_at
+            assert timestamp is not None
+            content = b"%d." % int(timestamp.timestamp()) + body
+            expected = hmac.new(key, content, hashlib.sha256).hexdigest()
+            assert f"v1={expected}" in request.headers["Stripe-Signature"]
+
+
+@settings(max_examples=400)
+@given(bodies, st.integers(min_value=NOW - 600, max_value=NOW + 600), st.data())
+def test_stripe_mutated_genuine_header_is_accepted_only_if_still_genuine(
+    body: bytes, timestamp: int, data: st.DataObject
+) -> None:
+    genuine = stripe.sign(SECRET, body, timestamp=timestamp, delivery_id="", event_type="")[
+        "Stripe-Signature"
+    ]
+    position = data.draw(st.integers(min_value=0, max_value=len(genuine)))
+    insert = data.draw(st.text(max_size=3))
+    cut = data.draw(st.integers(min_value=0, max_value=2))
+    mutated = genuine[:position] + insert + genuine[position + cut :]
+    request = Request.from_event(shapes.rest_v1(headers=[("Stripe-Signature", mutated)], body=body))
+
+    try:
+        stripe.verify(request, MATERIAL, now_s=NOW, tolerance_s=300)
+    except Unauthorized:
+        return
+    # Still accepted: the timestamp is in the window and the signature is genuine for it.
+    assert abs(NOW - timestamp) <= 300
+    assert genuine.split(",")[1] in mutated or mutated == genuine
