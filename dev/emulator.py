@@ -44,6 +44,17 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, *, grace_s: float = 10) -> None:
+    """Terminate a child process, and kill it if it has not exited after `grace_s`."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 class MotoServer:
     """`moto_server` in a subprocess on loopback."""
 
@@ -72,12 +83,7 @@ class MotoServer:
         raise RuntimeError("moto server did not start in time")
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+        stop_process(self._process)
 
     def client(self, service: str) -> Any:
         return boto3.client(

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from dev.emulator import environ_without_aws, free_port
+from dev.emulator import environ_without_aws, free_port, stop_process
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 
@@ -113,12 +113,7 @@ class LambdaFunction:
         return result
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+        stop_process(self._process, grace_s=5)
 
     def __enter__(self) -> LambdaFunction:
         return self.start()
