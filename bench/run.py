@@ -40,7 +40,6 @@ from hookgate.secrets import SecretMaterial
 
 ROOT = template.ROOT
 OUT = ROOT / "bench"
-LOGICAL_IDS = {"stripe": "StripeFunction", "github": "GithubFunction"}
 QUICK = os.environ.get("BENCH_QUICK") == "1"  # a smoke run, for tests of the harness
 
 
@@ -61,7 +60,7 @@ def cold_starts(cases: list[Case], runs: int) -> list[dict[str, Any]]:
     with MotoServer() as aws, tempfile.TemporaryDirectory() as scratch:
         resources = provision(aws, SECRETS)
         for case in cases:
-            logical_id = LOGICAL_IDS[case.provider]
+            logical_id = template.function_for(case.provider)
             env = {
                 **environ_without_aws(), **resources.env_for(logical_id),
                 "PYTHONPATH": str(ROOT), "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -261,10 +260,13 @@ def end_to_end(deliveries: int) -> list[dict[str, Any]]:
     results = []
     with MotoServer() as aws:
         resources = provision(aws, SECRETS)
-        env = {**resources.env_for("StripeFunction"), "POWERTOOLS_LOG_LEVEL": "WARNING",
+        stripe = template.function_for("stripe")
+        env = {**resources.env_for(stripe), "POWERTOOLS_LOG_LEVEL": "WARNING",
                "PYTHONPATH": str(ROOT)}  # fmt: skip
         sides = {
-            "hookgate": LambdaFunction(ROOT / "functions" / "stripe", env, name="StripeFunction"),
+            "hookgate": LambdaFunction(
+                ROOT / template.functions()[stripe]["CodeUri"], env, name=stripe
+            ),
             "floor": LambdaFunction(ROOT / "bench" / "floor_function", env, name="Floor"),
         }
         for function in sides.values():

@@ -16,13 +16,6 @@ from dev.runtime import LambdaFunction
 from dev.samples import DEV_SECRETS
 
 
-def logical_id_for(provider: str) -> str:
-    for logical_id, properties in template.functions().items():
-        if properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"] == provider:
-            return logical_id
-    raise SystemExit(f"no function in template.yaml for provider {provider!r}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make invoke", description=__doc__)
     parser.add_argument("provider", choices=sorted(DEV_SECRETS))
@@ -35,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if not event_file.exists():
         names = sorted(p.stem for p in event_file.parent.glob("*.json"))
         raise SystemExit(f"no {event_file.name}; this provider has: {', '.join(names)}")
-    logical_id = logical_id_for(args.provider)
+    logical_id = template.function_for(args.provider)
     code_dir = template.ROOT / template.functions()[logical_id]["CodeUri"]
     with MotoServer() as aws:
         resources = provision(aws, DEV_SECRETS)

@@ -62,6 +62,14 @@ def functions() -> dict[str, dict[str, Any]]:
     return found
 
 
+def function_for(provider: str) -> str:
+    """The logical id of `provider`'s function (the one whose HOOKGATE_PROVIDER names it)."""
+    for logical_id, properties in functions().items():
+        if properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"] == provider:
+            return logical_id
+    raise KeyError(f"no function in template.yaml for provider {provider!r}")
+
+
 def api_routes() -> dict[tuple[str, str], str]:
     """(METHOD, path) -> function logical id, from each function's Api events."""
     routes = {}

@@ -87,7 +87,7 @@ def test_generated_events_are_judged_right_by_the_function_behind_the_emulator(
     for path in written:
         event = json.loads(path.read_text())
         provider = path.parent.name
-        logical_id = f"{provider.capitalize()}Function"
+        logical_id = template.function_for(provider)
         function_dir = ROOT / template.functions()[logical_id]["CodeUri"]
         # WHEN each is invoked through the runtime interface emulator
         with LambdaFunction(function_dir, resources.env_for(logical_id), name=logical_id) as fn:

@@ -52,7 +52,7 @@ def test_sam_local_invoke_publishes_the_event(
     provider: str, sam_local: Path, bus: Bus, tmp_path: Path
 ) -> None:
     [valid, _] = write_events([provider], out_dir=tmp_path)
-    logical_id = f"{provider.capitalize()}Function"
+    logical_id = template.function_for(provider)
 
     result = subprocess.run(
         [SAM, "local", "invoke", "--config-env", "local", logical_id, "-e", str(valid),

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from dev import template
 from dev.emulator import LocalResources, MotoServer
 from hookgate import Pipeline, build_pipeline
 
-LOGICAL_IDS = {"stripe": "StripeFunction", "github": "GithubFunction"}
 #: The AWS services a function uses.
 SERVICES = ("secretsmanager", "dynamodb", "events", "s3")
 
@@ -39,7 +39,7 @@ def make_pipeline(aws: MotoServer, resources: LocalResources, clock: Clock) -> P
     """Build a provider's pipeline as a cold start would, with the template's environment."""
 
     def make(provider: str, **env_overrides: str) -> Pipeline:
-        env = {**resources.env_for(LOGICAL_IDS[provider]), **env_overrides}
+        env = {**resources.env_for(template.function_for(provider)), **env_overrides}
         clients = {s: aws.client(s) for s in SERVICES}
         return build_pipeline(provider, environ=env, clients=clients, clock=clock)
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+from dev import template
 from dev.emulator import LocalResources, MotoServer
 from dev.samples import DEV_SECRETS
 from hookgate import build_pipeline
 from tests.conftest import Bus, LambdaContext, LogSink
 from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import (
-    LOGICAL_IDS,
     SERVICES,
     Clock,
     PipelineFactory,
@@ -79,7 +79,7 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
 
     events.meta.events.register("before-parameter-build.events.PutEvents", corrupt_detail)
     clients = {"events": events, **{s: aws.client(s) for s in SERVICES if s != "events"}}
-    env = resources.env_for(LOGICAL_IDS["stripe"])
+    env = resources.env_for(template.function_for("stripe"))
     refusing = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
     event, _, event_id = stripe_event(STRIPE_SECRET)
     records_before = replay_records(aws, resources, "stripe")
@@ -114,7 +114,7 @@ def test_same_delivery_in_flight_gets_503_then_retry_is_a_duplicate(
 
     events.meta.events.register("before-send.events.PutEvents", hold)
     clients = {"events": events, **{s: aws.client(s) for s in SERVICES if s != "events"}}
-    env = resources.env_for(LOGICAL_IDS["stripe"])
+    env = resources.env_for(template.function_for("stripe"))
     slow = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
     event, _, event_id = stripe_event(STRIPE_SECRET)
     results: list[dict[str, Any]] = []

@@ -146,7 +146,7 @@ def test_sam_build_without_docker_or_python313_gives_aarch64_layer(tmp_path: Pat
     assert {_elf_machine(p) for p in native} == {ELF_MACHINE_AARCH64}
     assert not list(layer.rglob("__pycache__"))
     for provider in providers.NAMES:
-        built = build_dir / f"{provider.capitalize()}Function"
+        built = build_dir / template.function_for(provider)
         assert sorted(p.name for p in built.iterdir()) == ["app.py"]
     # The layer fits Lambda's limits with room to spare (250 MB unzipped, 50 MB zipped).
     archive = tmp_path / "layer.zip"
