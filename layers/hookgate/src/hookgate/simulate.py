@@ -5,13 +5,13 @@ Used by the `hookgate` CLI and the local stack; the deployed functions never imp
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from hookgate import providers
 from hookgate.lambda_events import rest_event
+from hookgate.payload import parse_payload
 from hookgate.request import Request
 
 __all__ = ["LOCAL_DEV_SECRETS", "TestDelivery", "make_delivery"]
@@ -65,10 +65,7 @@ def make_delivery(
     }
     # Read the id and type back the way the function will, so what is reported is what counts.
     request = Request.from_event(rest_event("POST", "https://localhost/", headers.items(), body))
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
+    parsed = parse_payload(request).json
     return TestDelivery(
         provider=provider,
         headers=headers,
