@@ -38,10 +38,13 @@ def clock() -> Clock:
 def make_pipeline(aws: MotoServer, resources: LocalResources, clock: Clock) -> PipelineFactory:
     """Build a provider's pipeline as a cold start would, with the template's environment."""
 
-    def make(provider: str, **env_overrides: str) -> Pipeline:
+    def make(
+        provider: str, clients: dict[str, Any] | None = None, **env_overrides: str
+    ) -> Pipeline:
+        """`clients` replaces the emulator's client for a service (to inject faults)."""
         env = {**resources.env_for(template.function_for(provider)), **env_overrides}
-        clients = {s: aws.client(s) for s in SERVICES}
-        return build_pipeline(provider, environ=env, clients=clients, clock=clock)
+        all_clients = {s: aws.client(s) for s in SERVICES} | (clients or {})
+        return build_pipeline(provider, environ=env, clients=all_clients, clock=clock)
 
     return make
 

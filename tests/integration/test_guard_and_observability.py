@@ -13,14 +13,11 @@ from typing import Any
 
 import pytest
 
-from dev import template
 from dev.emulator import LocalResources, MotoServer
 from dev.samples import DEV_SECRETS
-from hookgate import build_pipeline
 from tests.conftest import Bus, LambdaContext, LogSink
 from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import (
-    SERVICES,
     Clock,
     PipelineFactory,
     replay_records,
@@ -66,7 +63,6 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
     make_pipeline: PipelineFactory,
     bus: Bus,
     lambda_context: LambdaContext,
-    clock: Clock,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN an EventBridge client whose request EventBridge refuses entry by entry
@@ -78,9 +74,7 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
             entry["Detail"] = "not json"
 
     events.meta.events.register("before-parameter-build.events.PutEvents", corrupt_detail)
-    clients = {"events": events, **{s: aws.client(s) for s in SERVICES if s != "events"}}
-    env = resources.env_for(template.function_for("stripe"))
-    refusing = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
+    refusing = make_pipeline("stripe", clients={"events": events})
     event, _, event_id = stripe_event(STRIPE_SECRET)
     records_before = replay_records(aws, resources, "stripe")
 
@@ -98,11 +92,9 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
 
 def test_same_delivery_in_flight_gets_503_then_retry_is_a_duplicate(
     aws: MotoServer,
-    resources: LocalResources,
     make_pipeline: PipelineFactory,
     bus: Bus,
     lambda_context: LambdaContext,
-    clock: Clock,
 ) -> None:
     # GIVEN a first invocation held inside PutEvents
     entered, release = threading.Event(), threading.Event()
@@ -113,9 +105,7 @@ def test_same_delivery_in_flight_gets_503_then_retry_is_a_duplicate(
         release.wait(10)
 
     events.meta.events.register("before-send.events.PutEvents", hold)
-    clients = {"events": events, **{s: aws.client(s) for s in SERVICES if s != "events"}}
-    env = resources.env_for(template.function_for("stripe"))
-    slow = build_pipeline("stripe", environ=env, clients=clients, clock=clock)
+    slow = make_pipeline("stripe", clients={"events": events})
     event, _, event_id = stripe_event(STRIPE_SECRET)
     results: list[dict[str, Any]] = []
     first = threading.Thread(
