@@ -6,9 +6,10 @@ from hookgate.simulate import LOCAL_DEV_SECRETS, TestDelivery, make_delivery
 
 #: The local stack's secrets (printed by `make run`). Local only: never deploy them.
 DEV_SECRETS = LOCAL_DEV_SECRETS
-Delivery = TestDelivery
 
 
-def sample(provider: str, *, secret: str | None = None, timestamp: int | None = None) -> Delivery:
+def sample(
+    provider: str, *, secret: str | None = None, timestamp: int | None = None
+) -> TestDelivery:
     """A fresh, correctly signed example delivery for `provider`."""
     return make_delivery(provider, secret or DEV_SECRETS[provider], timestamp=timestamp)
