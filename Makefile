@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events invoke sam-local bench build send deploy clean
+.PHONY: help run test lint unit events invoke sam-local template bench build send deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, http://127.0.0.1:3000
 	$(BIN)/python -m dev.stack $(ARGS)
 
-send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github)
+send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github|slack|...)
 	$(BIN)/hookgate send $(or $(P),stripe)
 
 test: lint ## Lint, type-check, validate the template, then run every test
@@ -41,6 +41,7 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy (strict on the layer), cfn-lint, s
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m dev.render_template --check
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 	.venv-checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
@@ -51,12 +52,15 @@ unit: $(STAMP) ## Only the pure unit tests
 events: $(STAMP) ## Regenerate events/<provider>/valid.json, freshly signed with the dev secrets
 	$(BIN)/python -m dev.events
 
-invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=stripe|github [E=valid|tampered])
+invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=<provider> [E=valid|tampered])
 	$(BIN)/python -m dev.invoke $(or $(P),stripe) $(or $(E),valid) \
 		$(if $(EVENTS_DIR),--events-dir $(EVENTS_DIR))
 
 sam-local: $(STAMP) ## Set up real `sam local invoke`/`start-api` here (Docker, base image, build)
 	$(BIN)/python -m dev.samlocal
+
+template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/render_template.py
+	$(BIN)/python -m dev.render_template
 
 bench: $(STAMP) ## Benchmarks against same-run floors -> bench/results.json, bench/results.md
 	$(BIN)/python -m bench.run

@@ -13,7 +13,7 @@ from dev import template
 from dev.emulator import MotoServer, provision, receive_events
 from dev.events import EVENTS_DIR, write_events
 from dev.runtime import LambdaFunction
-from dev.samples import DEV_SECRETS
+from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     logical_id = template.function_for(args.provider)
     code_dir = template.ROOT / template.functions()[logical_id]["CodeUri"]
     with MotoServer() as aws:
-        resources = provision(aws, DEV_SECRETS)
+        resources = provision(aws, STORED_DEV_SECRETS)
         with LambdaFunction(code_dir, resources.env_for(logical_id), name=logical_id) as function:
             result = function.invoke(json.loads(event_file.read_text()))
         print(f"{logical_id} <- {event_file}")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from hookgate.simulate import LOCAL_DEV_SECRETS, TestDelivery, make_delivery
+from hookgate import providers
+from hookgate.simulate import TestDelivery, local_dev_secret, make_delivery, stored_dev_secret
 
-#: The local stack's secrets (printed by `make run`). Local only: never deploy them.
-DEV_SECRETS = LOCAL_DEV_SECRETS
+#: What signs the local stack's deliveries (printed by `make run`). Local only: never deploy.
+DEV_SECRETS = {name: local_dev_secret(name) for name in providers.NAMES}
+#: What the local stack's Secrets Manager holds (the public half, for asymmetric schemes).
+STORED_DEV_SECRETS = {name: stored_dev_secret(name) for name in providers.NAMES}
 
 
 def sample(

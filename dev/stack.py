@@ -22,7 +22,7 @@ from dev.emulator import MotoServer, port_is_free, provision, receive_events
 from dev.gateway import Gateway
 from dev.relay import Relay, docker_bridge_address
 from dev.runtime import LambdaFunction
-from dev.samples import DEV_SECRETS
+from dev.samples import STORED_DEV_SECRETS
 
 ROOT = template.ROOT
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     aws = MotoServer(args.aws_port).start()
     cleanups.append(aws.stop)
     try:
-        resources = provision(aws, DEV_SECRETS)
+        resources = provision(aws, STORED_DEV_SECRETS)
         routes = {}
         for (method, path), logical_id in template.api_routes().items():
             properties = template.functions()[logical_id]
@@ -110,10 +110,13 @@ def _banner(
     if relay is not None:
         host, relay_port = relay.server_address[:2]
         print(f"  ... and for sam local containers: http://{host!s}:{relay_port}")
+    methods: dict[str, list[str]] = {}
     for method, path in sorted(routes):
+        methods.setdefault(path, []).append(method)
+    for path, allowed in methods.items():
         provider = path.rsplit("/", 1)[-1]
-        print(f"  {method} http://127.0.0.1:{port}{path}")
-        print(f"      secret {secrets[provider]!r} = {DEV_SECRETS[provider]!r}")
+        print(f"  {'|'.join(allowed)} http://127.0.0.1:{port}{path}")
+        print(f"      secret {secrets[provider]!r} = {STORED_DEV_SECRETS[provider]!r}")
     print(f"  function logs: {log_dir}/")
     print("Send a signed test delivery from another terminal:  make send P=stripe")
     print("Each delivery and each event on the bus appears below. Ctrl-C stops everything.\n")

@@ -13,7 +13,7 @@ import pytest
 from aws_lambda_powertools import Logger
 
 from dev.emulator import LocalResources, MotoServer, provision, receive_events
-from dev.samples import DEV_SECRETS
+from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
 
 
 @dataclass
@@ -48,7 +48,7 @@ def aws() -> Iterator[MotoServer]:
 @pytest.fixture(scope="session")
 def resources(aws: MotoServer) -> LocalResources:
     """The table, bus, secrets and SQS tail, created from template.yaml's properties."""
-    return provision(aws, DEV_SECRETS)
+    return provision(aws, STORED_DEV_SECRETS)
 
 
 class LogSink(io.StringIO):

@@ -127,6 +127,7 @@ def test_non_utf8_body_over_http_verifies(stack: tuple[str, Path], bus: Bus) -> 
             timestamp=0,
             delivery_id=delivery.delivery_id,
             event_type=delivery.event_type,
+            url="",
         ),
     }
 

@@ -71,6 +71,15 @@ def test_functions_run_arm64_on_python_313_or_newer() -> None:
         assert (int(major), int(minor)) >= (3, 13)
 
 
+def provider_of(properties: dict[str, Any]) -> str:
+    name: str = properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"]
+    return name
+
+
+def _listed(action: str | list[str]) -> list[str]:
+    return [action] if isinstance(action, str) else action
+
+
 def test_function_policies_are_least_privilege() -> None:
     for logical_id, properties in template.functions().items():
         secret_ref = properties["Environment"]["Variables"]["HOOKGATE_SECRET_ID"]["Ref"]
@@ -78,15 +87,18 @@ def test_function_policies_are_least_privilege() -> None:
         for policy in properties["Policies"]:
             assert isinstance(policy, dict), f"{logical_id}: managed policy names are too broad"
             kinds.update(policy)
-        assert set(kinds) == {
-            "AWSSecretsManagerGetSecretValuePolicy",
-            "EventBridgePutEventsPolicy",
-            "Statement",
-        }
-        # Its own secret only, the stack's bus only.
-        assert kinds["AWSSecretsManagerGetSecretValuePolicy"] == {"SecretArn": {"Ref": secret_ref}}
+        assert set(kinds) == {"EventBridgePutEventsPolicy", "Statement"}
+        # Its own secret only (written only by a function whose handshake delivers it), the
+        # stack's bus only.
+        own_secret, replay, claim_check = kinds["Statement"]
+        assert own_secret["Resource"] == {"Ref": secret_ref}
+        # Only Asana's handshake delivers a secret to store.
+        writes = provider_of(properties) == "asana"
+        expected_secret_actions = {"secretsmanager:GetSecretValue"} | (
+            {"secretsmanager:PutSecretValue"} if writes else set()
+        )
+        assert set(_listed(own_secret["Action"])) == expected_secret_actions
         assert kinds["EventBridgePutEventsPolicy"] == {"EventBusName": {"Ref": "EventBus"}}
-        replay, claim_check = kinds["Statement"]
         assert set(replay["Action"]) == REPLAY_ACTIONS
         assert replay["Resource"] == {"Fn::GetAtt": "ReplayTable.Arn"}
         assert "*" not in str(replay)

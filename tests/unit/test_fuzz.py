@@ -85,7 +85,9 @@ def test_verifiers_raise_only_unauthorized_and_accept_only_genuine(
     if with_genuine:  # so that acceptance is reached, not only rejection
         pairs = [
             *pairs,
-            *github.sign(SECRET, body, timestamp=0, delivery_id="d", event_type="e").items(),
+            *github.sign(
+                SECRET, body, timestamp=0, delivery_id="d", event_type="e", url=""
+            ).items(),
         ]
     request = Request.from_event(shapes.rest_v1(headers=pairs, body=body))
     for provider in (stripe, github):
@@ -111,7 +113,7 @@ def test_verifiers_raise_only_unauthorized_and_accept_only_genuine(
 def test_stripe_mutated_genuine_header_is_accepted_only_if_still_genuine(
     body: bytes, timestamp: int, data: st.DataObject
 ) -> None:
-    genuine = stripe.sign(SECRET, body, timestamp=timestamp, delivery_id="", event_type="")[
+    genuine = stripe.sign(SECRET, body, timestamp=timestamp, delivery_id="", event_type="", url="")[
         "Stripe-Signature"
     ]
     position = data.draw(st.integers(min_value=0, max_value=len(genuine)))

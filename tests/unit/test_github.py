@@ -36,7 +36,9 @@ def test_verify_documentation_vector_is_accepted() -> None:
 
 
 def test_sign_reproduces_documentation_vector() -> None:
-    headers = github.sign(DOC_SECRET, DOC_BODY, timestamp=0, delivery_id="d-1", event_type="push")
+    headers = github.sign(
+        DOC_SECRET, DOC_BODY, timestamp=0, delivery_id="d-1", event_type="push", url=""
+    )
 
     assert headers["X-Hub-Signature-256"] == DOC_SIGNATURE
     assert headers["X-GitHub-Delivery"] == "d-1"

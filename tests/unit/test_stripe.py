@@ -166,7 +166,7 @@ def test_verify_stale_is_reported_only_for_genuine_signatures() -> None:
 
 def test_sign_output_is_accepted_by_stripe_sdk() -> None:
     headers = hookgate_stripe.sign(
-        SECRET, BODY.encode(), timestamp=_now(), delivery_id="", event_type=""
+        SECRET, BODY.encode(), timestamp=_now(), delivery_id="", event_type="", url=""
     )
 
     assert sdk_accepts(BODY.encode(), headers["Stripe-Signature"], SECRET)

@@ -75,8 +75,9 @@ def build_pipeline(
     from hookgate.replay import ReplayGuard
     from hookgate.secrets import SecretStore
 
-    settings = Settings.from_env(os.environ if environ is None else environ, provider=provider)
-    definition = providers.get(settings.provider)
+    environ = os.environ if environ is None else environ
+    settings = Settings.from_env(environ, provider=provider)
+    definition = providers.get(settings.provider).configured(environ)
     given = dict(clients or {})
 
     def client(service: str) -> Any:

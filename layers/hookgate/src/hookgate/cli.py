@@ -30,7 +30,7 @@ from hookgate.errors import (
 from hookgate.lambda_events import SHAPES
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
-from hookgate.simulate import LOCAL_DEV_SECRETS, TestDelivery, make_delivery
+from hookgate.simulate import LOCAL_DEV_SECRETS, TestDelivery, local_dev_secret, make_delivery
 
 __all__ = ["main"]
 
@@ -147,7 +147,7 @@ def _secret(args: argparse.Namespace, *, local_default: bool) -> str:
     else:
         value = args.secret or os.environ.get(SECRET_ENV, "")
     if not value and local_default and args.provider in LOCAL_DEV_SECRETS:
-        value = LOCAL_DEV_SECRETS[args.provider]
+        value = local_dev_secret(args.provider)
     if not value:
         raise UsageError(f"missing secret: pass --secret or --secret-file, or set ${SECRET_ENV}")
     return value
@@ -170,13 +170,23 @@ def _delivery(args: argparse.Namespace, *, local_default: bool) -> TestDelivery:
     secret = _secret(args, local_default=local_default)
     body = _read(args.body) if args.body is not None else None
     return make_delivery(
-        provider, secret, body=body, event_type=args.event_type, timestamp=args.timestamp
+        provider,
+        secret,
+        body=body,
+        event_type=args.event_type,
+        timestamp=args.timestamp,
+        url=_endpoint(args),
     )
+
+
+def _endpoint(args: argparse.Namespace) -> str:
+    url: str = args.url or LOCAL_ENDPOINT.format(provider=args.provider)
+    return url
 
 
 def _sign(args: argparse.Namespace) -> int:
     delivery = _delivery(args, local_default=False)
-    url = args.url or LOCAL_ENDPOINT.format(provider=delivery.provider)
+    url = _endpoint(args)
     if args.format == "headers":
         for name, value in delivery.headers.items():
             print(f"{name}: {value}")
@@ -194,7 +204,7 @@ def _sign(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     delivery = _delivery(args, local_default=True)
-    url = args.url or LOCAL_ENDPOINT.format(provider=delivery.provider)
+    url = _endpoint(args)
     request = urllib.request.Request(  # noqa: S310 (the user chooses the URL)
         url, data=delivery.body, headers=delivery.headers, method="POST"
     )

@@ -84,6 +84,6 @@ def check_timestamp(signed_at_s: int, *, now_s: float, tolerance_s: int) -> date
         raise StaleTimestamp() from exc
 
 
-def fingerprint(signature: bytes) -> str:
-    """A stable, non-reversible id for a signature (delivery id of last resort; safe to log)."""
-    return hashlib.sha256(signature).hexdigest()[:32]
+def fingerprint(data: bytes) -> str:
+    """A stable, non-reversible id for `data` (a body: the delivery id of last resort)."""
+    return hashlib.sha256(data).hexdigest()[:32]

@@ -14,13 +14,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from hookgate.config import Settings
+from hookgate.crypto import fingerprint
 from hookgate.errors import BadSignature, DownstreamError, HookgateError, MethodNotAllowed
 from hookgate.payload import parse_payload
-from hookgate.providers.base import COMMON_FORWARDED_HEADERS, Provider, Verification
+from hookgate.providers.base import COMMON_FORWARDED_HEADERS, Provider, Reply, Verification
 from hookgate.publish import EventPublisher, source_for
 from hookgate.replay import ReplayGuard
 from hookgate.request import Request
-from hookgate.secrets import SecretStore
+from hookgate.secrets import SecretMaterial, SecretStore
 
 __all__ = ["METRICS_NAMESPACE", "Pipeline", "json_response"]
 
@@ -39,12 +40,12 @@ def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _error_response(error: HookgateError) -> dict[str, Any]:
+def _error_response(error: HookgateError, *, allow: str) -> dict[str, Any]:
     response = json_response(error.status, {"message": error.message})
     if error.status == 503:
         response["headers"]["Retry-After"] = "5"
     if isinstance(error, MethodNotAllowed):
-        response["headers"]["Allow"] = "POST"
+        response["headers"]["Allow"] = allow
     return response
 
 
@@ -78,6 +79,7 @@ class Pipeline:
         self._forwarded = tuple(
             h.lower() for h in (*COMMON_FORWARDED_HEADERS, *provider.forwarded_headers)
         )
+        self._allow = ", ".join(sorted(provider.methods))
 
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
@@ -117,14 +119,24 @@ class Pipeline:
             public_url=self.settings.public_url,
             max_body_bytes=self.settings.max_body_bytes,
         )
-        if request.method not in self.provider.methods:
+        provider = self.provider
+        if request.method not in provider.methods:
             raise MethodNotAllowed()
-        verification = self._verify(request)
+        if provider.handshake is not None and provider.handshake_before_verify:
+            reply = provider.handshake(request, self._secrets.current(), None)
+            if reply is not None:
+                return self._answer_handshake(reply)
+        verification, secret = self._verify(request)
+        if provider.handshake is not None and not provider.handshake_before_verify:
+            reply = provider.handshake(request, secret, verification)
+            if reply is not None:
+                return self._answer_handshake(reply)
         self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
 
         payload = parse_payload(request)
-        delivery_id = self.provider.delivery_id(request, payload.json) or verification.fingerprint
-        event_type = self.provider.event_type(request, payload.json) or DEFAULT_EVENT_TYPE
+        # Without a provider id, the body's digest: a provider's redelivery repeats the body.
+        delivery_id = provider.delivery_id(request, payload.event) or fingerprint(request.body)
+        event_type = provider.event_type(request, payload.event) or DEFAULT_EVENT_TYPE
         self._logger.set_correlation_id(delivery_id)
         self._logger.append_keys(delivery_id=delivery_id, event_type=event_type)
 
@@ -164,16 +176,24 @@ class Pipeline:
             fields = {"outcome": "duplicate"}
         else:
             fields = {"outcome": "published", "event_id": outcome.event_id}
+        reply = provider.acknowledge(request, payload.event) if provider.acknowledge else None
+        if reply is not None:
+            return reply.to_lambda(), fields
         return json_response(200, {"received": True, "duplicate": outcome.duplicate}), fields
 
-    def _verify(self, request: Request) -> Verification:
-        def attempt(secret_material: Any) -> Verification:
-            return self.provider.verify(
-                request,
-                secret_material,
-                now_s=self._clock(),
-                tolerance_s=self.settings.tolerance_s,
+    def _answer_handshake(self, reply: Reply) -> tuple[dict[str, Any], dict[str, Any]]:
+        if reply.store_secret is not None:
+            self._secrets.store(reply.store_secret)
+        return reply.to_lambda(), {"outcome": "handshake"}
+
+    def _verify(self, request: Request) -> tuple[Verification, SecretMaterial]:
+        """How `request` verified, and with which secret value."""
+
+        def attempt(secret: SecretMaterial) -> tuple[Verification, SecretMaterial]:
+            verification = self.provider.verify(
+                request, secret, now_s=self._clock(), tolerance_s=self.settings.tolerance_s
             )
+            return verification, secret
 
         try:
             return attempt(self._secrets.current())
@@ -201,7 +221,7 @@ class Pipeline:
             default_dimensions={"provider": self.provider.name},
         ) as metric:
             metric.add_dimension(name="reason", value=reason)
-        return _error_response(error), fields
+        return _error_response(error, allow=self._allow), fields
 
 
 def _describe_cause(cause: BaseException) -> str:

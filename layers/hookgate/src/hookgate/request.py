@@ -114,7 +114,8 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
     # REST APIs on their execute-api domain carry the stage in requestContext.path
     # ("/prod/webhooks/x"); that, not `path`, is what the provider called.
     public_path = path if is_alb else context.get("path") or path
-    url = public_url or _rebuild_url(headers, context.get("domainName"), public_path, query)
+    raw_query = urlencode([(k, v) for k, values in query.items() for v in values])
+    url = _url(public_url or _origin(headers, context.get("domainName")), public_path, raw_query)
     identity = context.get("identity") or {}
     return Request(
         method=str(event.get("httpMethod", "")).upper(),
@@ -138,7 +139,7 @@ def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None
     raw_query = event.get("rawQueryString") or ""
     query = _group(parse_qsl(raw_query, keep_blank_values=True))
     path = event.get("rawPath") or http.get("path") or "/"
-    url = public_url or _rebuild_url(headers, context.get("domainName"), path, None, raw_query)
+    url = _url(public_url or _origin(headers, context.get("domainName")), path, raw_query)
     return Request(
         method=str(http.get("method", "")).upper(),
         path=path,
@@ -184,13 +185,8 @@ def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in grouped.items()}
 
 
-def _rebuild_url(
-    headers: Headers,
-    domain: str | None,
-    path: str,
-    query: Mapping[str, tuple[str, ...]] | None,
-    raw_query: str | None = None,
-) -> str:
+def _origin(headers: Headers, domain: str | None) -> str:
+    """`scheme://host[:port]` as the provider called it."""
     # Only a proxy's own value counts; anything else a client put there means https.
     forwarded = (_first(headers.get_all("x-forwarded-proto")) or "").lower()
     scheme = forwarded if forwarded in ("http", "https") else "https"
@@ -198,10 +194,17 @@ def _rebuild_url(
     port = _first(headers.get_all("x-forwarded-port"))
     if port and ":" not in host and (scheme, port) not in (("https", "443"), ("http", "80")):
         host = f"{host}:{port}"
-    if raw_query is None and query:
-        raw_query = urlencode([(k, v) for k, values in query.items() for v in values])
-    url = f"{scheme}://{host}{quote(path, safe='/%:@!$&()*+,;=~')}"
-    return f"{url}?{raw_query}" if raw_query else url
+    return f"{scheme}://{host}"
+
+
+def _url(base: str, path: str, raw_query: str) -> str:
+    """The URL the provider called. `base` is an origin (path appended) or, from the
+    `HOOKGATE_PUBLIC_URL` setting, the full public URL without query; the query is appended
+    either way, because URL-signing providers (Twilio) sign a query that changes per request.
+    """
+    if base.count("/") <= 2:
+        base += quote(path, safe="/%:@!$&()*+,;=~")
+    return f"{base}?{raw_query}" if raw_query else base
 
 
 def _first(values: tuple[str, ...]) -> str | None:

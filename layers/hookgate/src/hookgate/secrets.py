@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from aws_lambda_powertools.utilities.parameters.exceptions import (
+    GetParameterError,
+    SetSecretError,
+)
 
 from hookgate.errors import ConfigurationError, DownstreamError
 
@@ -20,6 +23,7 @@ __all__ = ["SecretMaterial", "SecretStore"]
 
 # Fields of the JSON secret format (DESIGN.md "Secret value"); anything else is kept in `extra`.
 _KNOWN_FIELDS = ("signing_secrets", "verify_token", "public_key", "webhook_id", "notification_url")
+_LIST_FIELDS = ("signing_secrets", "public_key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,8 @@ class SecretMaterial:
 
     signing_secrets: tuple[str, ...] = field(repr=False)
     verify_token: str | None = field(default=None, repr=False)
-    public_key: str | None = field(default=None, repr=False)
+    #: Public keys of asymmetric schemes, newest first (JSON `public_key`: a string or a list).
+    public_keys: tuple[str, ...] = ()
     webhook_id: str | None = None
     notification_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -60,11 +65,19 @@ class SecretMaterial:
             secrets = [secrets]
         if not isinstance(secrets, list) or not all(isinstance(s, str) and s for s in secrets):
             raise ConfigurationError("signing_secrets must be a list of non-empty strings")
-        optional = {name: data.get(name) for name in _KNOWN_FIELDS[1:]}
+        public_keys = data.get("public_key", [])
+        if isinstance(public_keys, str):
+            public_keys = [public_keys]
+        if not isinstance(public_keys, list) or not all(
+            isinstance(k, str) and k for k in public_keys
+        ):
+            raise ConfigurationError("public_key must be a string or a list of strings")
+        optional = {name: data.get(name) for name in _KNOWN_FIELDS if name not in _LIST_FIELDS}
         if any(v is not None and not isinstance(v, str) for v in optional.values()):
             raise ConfigurationError("secret fields must be strings")
         return cls(
             signing_secrets=tuple(secrets),
+            public_keys=tuple(public_keys),
             extra={k: v for k, v in data.items() if k not in _KNOWN_FIELDS},
             **optional,
         )
@@ -78,6 +91,18 @@ class SecretMaterial:
         if not self._keys:
             raise ConfigurationError("no signing secret is configured")
         return self._keys
+
+    def verification_keys(self) -> tuple[str, ...]:
+        """The public keys of an asymmetric scheme, newest first; a plain-string secret counts
+        as one public key.
+
+        Raises:
+            ConfigurationError: no public key is configured.
+        """
+        keys = self.public_keys or self.signing_secrets
+        if not keys:
+            raise ConfigurationError("no public key is configured")
+        return keys
 
 
 class SecretStore:
@@ -127,6 +152,21 @@ class SecretStore:
         before = self._raw
         material = self._read(force=True)
         return None if self._raw == before else material
+
+    def store(self, value: str) -> SecretMaterial:
+        """Write a new secret value (a handshake delivered it) and use it from now on.
+
+        Raises:
+            DownstreamError: Secrets Manager could not be written (the provider must retry).
+        """
+        material = SecretMaterial.parse(value)
+        try:
+            self._provider.set(name=self._secret_id, value=value)
+        except SetSecretError as exc:
+            raise DownstreamError() from exc
+        self._provider.clear_cache()  # type: ignore[no-untyped-call]
+        self._raw, self._material = value, material
+        return material
 
     def _read(self, *, force: bool) -> SecretMaterial:
         try:

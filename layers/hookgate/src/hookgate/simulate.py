@@ -5,22 +5,90 @@ Used by the `hookgate` CLI and the local stack; the deployed functions never imp
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 
 from hookgate import providers
 from hookgate.lambda_events import rest_event
 from hookgate.payload import parse_payload
 from hookgate.request import Request
 
-__all__ = ["LOCAL_DEV_SECRETS", "TestDelivery", "make_delivery"]
+__all__ = [
+    "LOCAL_DEV_SECRETS",
+    "TestDelivery",
+    "local_dev_secret",
+    "make_delivery",
+    "stored_dev_secret",
+]
 
-#: The secrets of the local stack (`make run`): local only, never deploy them.
+#: The signing side of the local stack's secrets (`make run`): what `sign` is given. For shared
+#: secrets it is also the stored secret; for asymmetric schemes it is the private key, and the
+#: function's secret holds the public half (`Provider.stored_secret`). Local only: never deploy.
 LOCAL_DEV_SECRETS = {
-    "stripe": "whsec_hookgate_local_dev_secret_stripe",
+    "asana": "hookgate-local-dev-secret-asana",
+    "discord": "686f6f6b676174652d6c6f63616c2d6465762d646973636f72642d7365656421",
+    "dropbox": "hookgate-local-dev-secret-dropbox",
+    "generic": "hookgate-local-dev-secret-generic",
     "github": "hookgate-local-dev-secret-github",
+    "gitlab": "hookgate-local-dev-secret-gitlab",
+    "meta": "hookgate-local-dev-secret-meta",
+    "msgraph": "hookgate-local-dev-client-state-msgraph",
+    "okta": "hookgate-local-dev-secret-okta",
+    # PayPal signs with its own certificate, fetched from PayPal: locally nothing verifies, and
+    # this key is generated afresh by each process.
+    "paypal": "",
+    "sendgrid": (
+        "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAGhvb2tnYXRlLWxvY2FsLWRldi1zZW5kZ3JpZC1r"
+        "ZXmhRANCAAR4RU+bEsNbgGRXIewRhSJWyQvIIw1oANd/R0nHBOZ18kZsPg+MWTDo+UeaCDLTstAKAdPAjC83NGLM"
+        "5AeHUNNW"
+    ),
+    "shopify": "hookgate-local-dev-secret-shopify",
+    "slack": "hookgate-local-dev-secret-slack",
+    "square": "hookgate-local-dev-secret-square",
+    "standardwebhooks": "whsec_aG9va2dhdGUtbG9jYWwtZGV2LXNlY3JldC1zdGR3aDE=",
+    "stripe": "whsec_hookgate_local_dev_secret_stripe",
+    "svix": "whsec_aG9va2dhdGUtbG9jYWwtZGV2LXNlY3JldC1zdml4MDE=",
+    "twilio": "hookgate-local-dev-secret-twilio",
+    "twitch": "hookgate-local-dev-secret-twitch",
+    "twitter": "hookgate-local-dev-secret-twitter",
+    "zoom": "hookgate-local-dev-secret-zoom",
 }
+
+
+def _paypal_signer() -> str:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    return json.dumps(
+        {
+            "private_key": pem,
+            "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
+            "webhook_id": "WH-HOOKGATE-LOCAL",
+        }
+    )
+
+
+@cache
+def local_dev_secret(provider: str) -> str:
+    """The signing side of `provider`'s local secret."""
+    if provider == "paypal":
+        return _paypal_signer()
+    return LOCAL_DEV_SECRETS[provider]
+
+
+def stored_dev_secret(provider: str) -> str:
+    """What the local stack stores in Secrets Manager for `provider`."""
+    definition = providers.get(provider)
+    return definition.stored_secret(local_dev_secret(provider))
 
 
 @dataclass(frozen=True)
@@ -43,6 +111,7 @@ def make_delivery(
     body: bytes | None = None,
     event_type: str | None = None,
     timestamp: int | None = None,
+    url: str = "https://localhost/",
 ) -> TestDelivery:
     """A delivery signed with `secret`; an example body when `body` is None.
 
@@ -55,17 +124,22 @@ def make_delivery(
     delivery_id = str(uuid.uuid4())
     if body is None:
         body = definition.example_body(
-            delivery_id=delivery_id, event_type=event_type, timestamp=timestamp
+            delivery_id=delivery_id, event_type=event_type, timestamp=timestamp, secret=secret
         )
     headers = {
         "Content-Type": definition.content_type,
         **definition.sign(
-            secret, body, timestamp=timestamp, delivery_id=delivery_id, event_type=event_type
+            secret,
+            body,
+            timestamp=timestamp,
+            delivery_id=delivery_id,
+            event_type=event_type,
+            url=url,
         ),
     }
     # Read the id and type back the way the function will, so what is reported is what counts.
-    request = Request.from_event(rest_event("POST", "https://localhost/", headers.items(), body))
-    parsed = parse_payload(request).json
+    request = Request.from_event(rest_event("POST", url, headers.items(), body))
+    parsed = parse_payload(request).event
     return TestDelivery(
         provider=provider,
         headers=headers,

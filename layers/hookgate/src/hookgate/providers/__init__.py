@@ -10,7 +10,29 @@ from hookgate.providers.base import Provider, Verification
 __all__ = ["NAMES", "Provider", "Verification", "get"]
 
 #: Every supported provider; the name is a public contract (function folder, route, `Source`).
-NAMES = ("github", "stripe")
+NAMES = (
+    "asana",
+    "discord",
+    "dropbox",
+    "generic",
+    "github",
+    "gitlab",
+    "meta",
+    "msgraph",
+    "okta",
+    "paypal",
+    "sendgrid",
+    "shopify",
+    "slack",
+    "square",
+    "standardwebhooks",
+    "stripe",
+    "svix",
+    "twilio",
+    "twitch",
+    "twitter",
+    "zoom",
+)
 
 
 def get(name: str) -> Provider:

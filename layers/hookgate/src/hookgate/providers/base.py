@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from hookgate.crypto import fingerprint
 from hookgate.errors import MissingSignature
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -15,7 +15,9 @@ from hookgate.secrets import SecretMaterial
 __all__ = [
     "COMMON_FORWARDED_HEADERS",
     "ExampleBody",
+    "Handshake",
     "Provider",
+    "Reply",
     "Signer",
     "Verification",
     "Verifier",
@@ -38,10 +40,47 @@ class Verification:
     signature: bytes = field(repr=False)
     signed_at: datetime | None = None
 
-    @property
-    def fingerprint(self) -> str:
-        """A digest of the signature: safe to log, and the delivery id of last resort."""
-        return fingerprint(self.signature)
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer other than hookgate's usual acknowledgement: a handshake's exact bytes, or the
+    acknowledgement a provider requires (Discord's deferred response, Graph's 202)."""
+
+    status: int = 200
+    body: str = ""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: A secret the handshake delivered (Asana), to be stored before answering.
+    store_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def json(cls, body: Any, *, status: int = 200) -> Reply:
+        return cls(
+            status=status,
+            body=json.dumps(body, separators=(",", ":")),
+            content_type="application/json",
+        )
+
+    def to_lambda(self) -> dict[str, Any]:
+        """A Lambda proxy response (REST, HTTP API, function URL and ALB alike)."""
+        return {
+            "statusCode": self.status,
+            "headers": {"Content-Type": self.content_type, **self.headers},
+            "body": self.body,
+            "isBase64Encoded": False,
+        }
+
+
+class Handshake(Protocol):
+    def __call__(
+        self, request: Request, secret: SecretMaterial, verification: Verification | None
+    ) -> Reply | None:
+        """The answer to a URL verification or challenge, or None when `request` is not one.
+
+        `verification` is None for handshakes answered before verification (the provider does
+        not sign them); otherwise it tells which key verified.
+        """
+        ...
 
 
 class Verifier(Protocol):
@@ -54,21 +93,32 @@ class Verifier(Protocol):
 
 class Signer(Protocol):
     def __call__(
-        self, secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str
+        self,
+        secret: str,
+        body: bytes,
+        *,
+        timestamp: int,
+        delivery_id: str,
+        event_type: str,
+        url: str,
     ) -> dict[str, str]:
-        """The headers the provider would send with `body`: signature, and the delivery id and
-        event type where the provider puts them in headers."""
+        """The headers the provider would send with `body` to `url`: signature, and the
+        delivery id and event type where the provider puts them in headers."""
         ...
 
 
 class ExampleBody(Protocol):
-    def __call__(self, *, delivery_id: str, event_type: str, timestamp: int) -> bytes:
-        """A realistic body for a test delivery."""
+    def __call__(self, *, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+        """A realistic body for a test delivery (`secret` for providers that put the secret in
+        the body: Microsoft Graph's client state)."""
         ...
 
 
-#: Reads a delivery id or event type from the request and its parsed JSON body (None if not JSON).
+#: Reads a delivery id or event type from the request and its parsed body (`Payload.event`:
+#: the JSON value, or `{"form": {...}}` for form posts).
 Extractor = Callable[[Request, Any], "str | None"]
+#: The acknowledgement of a verified delivery, when the provider wants a specific one.
+Acknowledge = Callable[[Request, Any], "Reply | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +134,27 @@ class Provider:
     #: For test deliveries (CLI, local stack): a body, its content type and event type.
     example_body: ExampleBody
     example_event_type: str
+    #: The header carrying the signature (or token): what a request without it lacks.
+    signature_header: str
+    #: Whether the signature covers a timestamp (and so stale and future ones are refused).
+    signs_timestamp: bool = False
     #: Non-secret headers copied into the published event, besides the common ones.
     forwarded_headers: tuple[str, ...] = ()
     methods: frozenset[str] = frozenset({"POST"})
     content_type: str = "application/json"
+    handshake: Handshake | None = None
+    #: Whether the handshake is answered before verification (the provider does not sign it).
+    handshake_before_verify: bool = False
+    acknowledge: Acknowledge | None = None
+    #: The Secrets Manager value for a signing secret given to `sign` (for asymmetric
+    #: schemes, the public half of a private key); the identity for shared secrets.
+    stored_secret: Callable[[str], str] = str
+    #: Adapts the definition to the function's environment (the generic provider's settings).
+    configure: Callable[[Provider, Mapping[str, str]], Provider] = lambda provider, _: provider
+
+    def configured(self, environ: Mapping[str, str]) -> Provider:
+        """This definition as the function's environment configures it."""
+        return self.configure(self, environ)
 
 
 def require_header(request: Request, name: str) -> str:
@@ -116,10 +183,20 @@ def json_field(*path: str) -> Extractor:
     return extract
 
 
-def header_field(name: str) -> Extractor:
-    """An extractor for a request header."""
+def header_field(*names: str) -> Extractor:
+    """An extractor for a request header: the first of `names` present (for providers with an
+    old and a new header style)."""
 
     def extract(request: Request, payload: Any) -> str | None:
-        return request.headers.get(name) or None
+        for name in names:
+            value = request.headers.get(name)
+            if value:
+                return value
+        return None
 
     return extract
+
+
+def form_field(name: str) -> Extractor:
+    """An extractor for a field of a form-encoded body."""
+    return json_field("form", name)

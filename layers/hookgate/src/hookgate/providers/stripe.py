@@ -63,14 +63,14 @@ def verify(
 
 
 def sign(
-    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
 ) -> dict[str, str]:
     # Stripe carries the event id and type in the body, not in headers.
     digest = hmac_digest("sha256", secret.encode("utf-8"), _signed_prefix(timestamp), body)
     return {SIGNATURE_HEADER: f"t={timestamp},{SCHEME}={digest.hex()}"}
 
 
-def example_body(*, delivery_id: str, event_type: str, timestamp: int) -> bytes:
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     event = {
         "id": "evt_" + delivery_id.replace("-", "")[:24],
         "object": "event",
@@ -92,5 +92,7 @@ PROVIDER = Provider(
     delivery_id=json_field("id"),
     event_type=json_field("type"),
     example_body=example_body,
+    signature_header=SIGNATURE_HEADER,
+    signs_timestamp=True,
     example_event_type="payment_intent.succeeded",
 )

@@ -1,0 +1,5 @@
+"""Receives X (Twitter) webhooks: verify, drop replays, publish to EventBridge."""
+
+import hookgate
+
+lambda_handler = hookgate.handler("twitter")

@@ -1,0 +1,95 @@
+"""Asana: a handshake, then signed events.
+
+When a webhook is created, Asana POSTs `X-Hook-Secret: <s>` and expects it echoed back in the
+same header; from then on every delivery carries `X-Hook-Signature: <hex HMAC-SHA256 of the
+body>` keyed with `s`. hookgate stores `s` in the function's secret, but only while that secret
+holds no signing secret yet (`{"signing_secrets": []}`): once set, a forged handshake cannot
+replace it. To register a new webhook, reset the secret to that value first.
+
+Heartbeats (`{"events": []}`) are published like any delivery. No delivery id exists: the body's
+digest feeds the replay guard.
+https://developers.asana.com/docs/webhooks-guide
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hookgate.errors import BadSignature
+from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.providers.schemes import HmacHeader
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SIGNATURE = HmacHeader("X-Hook-Signature")
+HANDSHAKE_HEADER = "X-Hook-Secret"
+#: The secret value of a function awaiting its handshake (the template's initial value).
+AWAITING_HANDSHAKE = json.dumps({"signing_secrets": []})
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    return SIGNATURE.verify(request, secret, request.body)
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    offered = request.headers.get(HANDSHAKE_HEADER)
+    if offered is None:
+        return None
+    if secret.signing_secrets or not offered:
+        # Trust on first use only: a secret already in place is never replaced by a request.
+        raise BadSignature()
+    return Reply(
+        headers={HANDSHAKE_HEADER: offered},
+        store_secret=json.dumps({"signing_secrets": [offered]}),
+    )
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    # "task.changed": the first event's resource type and action; "heartbeat" for none.
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list):
+        return None
+    if not events:
+        return "heartbeat"
+    first = events[0] if isinstance(events[0], dict) else {}
+    resource = first.get("resource")
+    kind = resource.get("resource_type") if isinstance(resource, dict) else None
+    action = first.get("action")
+    return f"{kind}.{action}" if isinstance(kind, str) and isinstance(action, str) else None
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    kind, _, action = event_type.partition(".")
+    event = {
+        "user": {"gid": "12345", "resource_type": "user"},
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "action": action or "changed",
+        "resource": {"gid": delivery_id[:16], "resource_type": kind},
+    }
+    return json.dumps({"events": [event]}).encode()
+
+
+PROVIDER = Provider(
+    name="asana",
+    docs_url="https://developers.asana.com/docs/webhooks-guide",
+    verify=verify,
+    sign=sign,
+    delivery_id=lambda request, payload: None,
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="task.changed",
+    signature_header=SIGNATURE.header,
+    handshake=handshake,
+    handshake_before_verify=True,
+)

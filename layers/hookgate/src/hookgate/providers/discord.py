@@ -1,0 +1,157 @@
+"""Discord interactions: Ed25519 over `timestamp + body`, with the application's public key
+(hex, from the developer portal; store it as the secret or as `public_key`).
+`X-Signature-Ed25519` holds the signature, hex; `X-Signature-Timestamp` the Unix time.
+
+Discord probes a new endpoint with a deliberately bad signature and expects 401, then with a
+signed PING (type 1), answered `{"type": 1}`. Every other interaction must be answered within
+3 s, so hookgate publishes it and answers with the deferred response Discord accepts for its
+type; the consumer completes the interaction through Discord's API with the interaction token.
+The interaction `id` feeds the replay guard.
+https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from hookgate.errors import BadSignature, ConfigurationError
+from hookgate.providers.base import Provider, Reply, Verification, json_field, require_header
+from hookgate.providers.schemes import parse_unix_time, within_window
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+SIGNATURE_HEADER = "X-Signature-Ed25519"
+TIMESTAMP_HEADER = "X-Signature-Timestamp"
+PING = 1
+#: Interaction type -> its name, the published event type.
+INTERACTION_TYPES = {
+    1: "PING",
+    2: "APPLICATION_COMMAND",
+    3: "MESSAGE_COMPONENT",
+    4: "APPLICATION_COMMAND_AUTOCOMPLETE",
+    5: "MODAL_SUBMIT",
+}
+# Interaction type -> the deferred answer Discord accepts: "thinking..." for commands and
+# modals (5), an acknowledged update for components (6), no suggestions for autocomplete (8).
+_DEFERRED: dict[int, dict[str, Any]] = {
+    2: {"type": 5},
+    3: {"type": 6},
+    4: {"type": 8, "data": {"choices": []}},
+    5: {"type": 5},
+}
+
+
+@lru_cache(maxsize=8)
+def _public_key(text: str) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text))
+    except ValueError as exc:
+        raise ConfigurationError("the public key must be 32 bytes, hex") from exc
+
+
+def _interaction_type(body: bytes) -> int | None:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    return kind if isinstance(kind, int) else None
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        signature = bytes.fromhex(require_header(request, SIGNATURE_HEADER))
+    except ValueError as exc:
+        raise BadSignature() from exc
+    timestamp = require_header(request, TIMESTAMP_HEADER)
+    signed_at = parse_unix_time(timestamp)
+    signed = timestamp.encode() + request.body
+    for index, text in enumerate(secret.verification_keys()):
+        try:
+            _public_key(text).verify(signature, signed)
+        except InvalidSignature:
+            continue
+        verification = Verification(scheme="ed25519", key_index=index, signature=signature)
+        return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
+    raise BadSignature()
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    return Reply.json({"type": PING}) if _interaction_type(request.body) == PING else None
+
+
+def acknowledge(request: Request, payload: Any) -> Reply | None:
+    deferred = _DEFERRED.get(_interaction_type(request.body) or 0)
+    return Reply.json(deferred) if deferred is not None else None
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    return INTERACTION_TYPES.get(_interaction_type(request.body) or 0)
+
+
+def _private_key(seed_hex: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed_hex))
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    """`secret`: the signer's Ed25519 private key (32-byte seed), hex."""
+    signature = _private_key(secret).sign(str(timestamp).encode() + body)
+    return {
+        SIGNATURE_HEADER: signature.hex(),
+        TIMESTAMP_HEADER: str(timestamp),
+        "User-Agent": "Discord-Interactions/1.0 (+https://discord.com)",
+    }
+
+
+def stored_secret(signing_secret: str) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public = _private_key(signing_secret).public_key()
+    return json.dumps({"public_key": public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()})
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    kind = {name: number for number, name in INTERACTION_TYPES.items()}.get(event_type, 2)
+    interaction = {
+        "id": str(int(delivery_id.replace("-", "")[:15], 16)),
+        "application_id": "1234567890",
+        "type": kind,
+        "token": "interaction-token",
+        "version": 1,
+        "data": {"id": "9876543210", "name": "hello", "type": 1},
+    }
+    return json.dumps(interaction).encode()
+
+
+PROVIDER = Provider(
+    name="discord",
+    docs_url="https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint",
+    verify=verify,
+    sign=sign,
+    delivery_id=json_field("id"),
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="APPLICATION_COMMAND",
+    signature_header=SIGNATURE_HEADER,
+    signs_timestamp=True,
+    handshake=handshake,
+    acknowledge=acknowledge,
+    stored_secret=stored_secret,
+)

@@ -1,0 +1,71 @@
+"""Dropbox: `X-Dropbox-Signature: <hex HMAC-SHA256 of the body>` with the app secret, and a
+verification request `GET ?challenge=<c>` answered with `c` as text, with
+`X-Content-Type-Options: nosniff` (Dropbox requires both headers).
+
+Notifications say only which accounts changed; no delivery id exists, so the body's digest
+feeds the replay guard.
+https://www.dropbox.com/developers/reference/webhooks
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.providers.schemes import HmacHeader
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SIGNATURE = HmacHeader("X-Dropbox-Signature")
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    return SIGNATURE.verify(request, secret, request.body)
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    if request.method != "GET" or "challenge" not in request.query:
+        return None
+    return Reply(
+        body=request.query["challenge"][0],
+        content_type="text/plain",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    # Dropbox names the kind of change by the top-level key ("list_folder", "delta").
+    if isinstance(payload, dict) and payload:
+        return str(next(iter(payload)))
+    return None
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    return json.dumps({event_type: {"accounts": [f"dbid:{delivery_id[:16]}"]}}).encode()
+
+
+PROVIDER = Provider(
+    name="dropbox",
+    docs_url="https://www.dropbox.com/developers/reference/webhooks",
+    verify=verify,
+    sign=sign,
+    delivery_id=lambda request, payload: None,
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="list_folder",
+    signature_header=SIGNATURE.header,
+    methods=frozenset({"GET", "POST"}),
+    handshake=handshake,
+    handshake_before_verify=True,
+)

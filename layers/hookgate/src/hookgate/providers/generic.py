@@ -1,0 +1,179 @@
+"""Any provider that signs with an HMAC in a header, configured per deployment.
+
+Settings (template parameters, set as environment variables):
+
+- `HOOKGATE_GENERIC_SIGNATURE_HEADER` (default `X-Signature`);
+- `HOOKGATE_GENERIC_ALGORITHM`: `sha1`, `sha256` (default) or `sha512`;
+- `HOOKGATE_GENERIC_ENCODING`: `hex` (default) or `base64`;
+- `HOOKGATE_GENERIC_PREFIX`: text before the digest, such as `sha256=` (default none);
+- `HOOKGATE_GENERIC_TIMESTAMP_HEADER`: a header holding a signed Unix time (default none;
+  when set, times outside the window are refused);
+- `HOOKGATE_GENERIC_SIGNED_CONTENT`: what is signed, from `{body}` (required, once),
+  `{timestamp}`, `{id}` and `{url}`; default `{body}`, e.g. `{timestamp}.{body}`;
+- `HOOKGATE_GENERIC_ID_HEADER` / `HOOKGATE_GENERIC_EVENT_HEADER`: where the delivery id and
+  event type are (default: the JSON body's `id` and `type`);
+- `HOOKGATE_GENERIC_CHALLENGE_PARAMETER`: answer `GET ?<parameter>=<c>` with `c` (default off).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from hookgate.errors import ConfigurationError
+from hookgate.providers.base import (
+    Provider,
+    Reply,
+    Verification,
+    header_field,
+    json_field,
+    require_header,
+)
+from hookgate.providers.schemes import HmacHeader, parse_unix_time, within_window
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+ENV_PREFIX = "HOOKGATE_GENERIC_"
+_PLACEHOLDER = re.compile(r"\{(body|timestamp|id|url)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class GenericSettings:
+    signature: HmacHeader
+    signed_content: str = "{body}"
+    timestamp_header: str | None = None
+    id_header: str | None = None
+    event_header: str | None = None
+    challenge_parameter: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> GenericSettings:
+        """Raises: ConfigurationError: a setting is invalid."""
+
+        def setting(name: str, default: str | None = None) -> str | None:
+            return environ.get(ENV_PREFIX + name, "").strip() or default
+
+        algorithm = setting("ALGORITHM", "sha256")
+        encoding = setting("ENCODING", "hex")
+        if algorithm not in ("sha1", "sha256", "sha512"):
+            raise ConfigurationError(f"{ENV_PREFIX}ALGORITHM must be sha1, sha256 or sha512")
+        if encoding not in ("hex", "base64"):
+            raise ConfigurationError(f"{ENV_PREFIX}ENCODING must be hex or base64")
+        content = setting("SIGNED_CONTENT", "{body}") or "{body}"
+        if _PLACEHOLDER.findall(content).count("body") != 1:
+            raise ConfigurationError(f"{ENV_PREFIX}SIGNED_CONTENT must contain {{body}} once")
+        timestamp_header = setting("TIMESTAMP_HEADER")
+        if "{timestamp}" in content and not timestamp_header:
+            raise ConfigurationError(f"{{timestamp}} is signed but no {ENV_PREFIX}TIMESTAMP_HEADER")
+        return cls(
+            signature=HmacHeader(
+                setting("SIGNATURE_HEADER", "X-Signature") or "X-Signature",
+                algorithm=algorithm,
+                encoding="hex" if encoding == "hex" else "base64",
+                prefix=environ.get(ENV_PREFIX + "PREFIX", ""),
+            ),
+            signed_content=content,
+            timestamp_header=timestamp_header,
+            id_header=setting("ID_HEADER"),
+            event_header=setting("EVENT_HEADER"),
+            challenge_parameter=setting("CHALLENGE_PARAMETER"),
+        )
+
+    def parts(self, body: bytes, *, timestamp: str, delivery_id: str, url: str) -> list[bytes]:
+        """The signed content, in pieces (the body is never copied)."""
+        values = {"timestamp": timestamp, "id": delivery_id, "url": url}
+        pieces: list[bytes] = []
+        for index, piece in enumerate(_PLACEHOLDER.split(self.signed_content)):
+            if index % 2 == 0:
+                pieces.append(piece.encode())
+            else:
+                pieces.append(body if piece == "body" else values[piece].encode())
+        return pieces
+
+    def verify(
+        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+    ) -> Verification:
+        timestamp = require_header(request, self.timestamp_header) if self.timestamp_header else ""
+        signed_at = parse_unix_time(timestamp) if self.timestamp_header else None
+        delivery_id = ""
+        if "{id}" in self.signed_content:
+            if not self.id_header:
+                raise ConfigurationError(f"{{id}} is signed but no {ENV_PREFIX}ID_HEADER")
+            delivery_id = require_header(request, self.id_header)
+        parts = self.parts(
+            request.body, timestamp=timestamp, delivery_id=delivery_id, url=request.url
+        )
+        verification = self.signature.verify(request, secret, *parts)
+        if signed_at is None:
+            return verification
+        return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
+
+    def sign(
+        self,
+        secret: str,
+        body: bytes,
+        *,
+        timestamp: int,
+        delivery_id: str,
+        event_type: str,
+        url: str,
+    ) -> dict[str, str]:
+        parts = self.parts(body, timestamp=str(timestamp), delivery_id=delivery_id, url=url)
+        headers = {self.signature.header: self.signature.sign(secret, *parts)}
+        for header, value in (
+            (self.timestamp_header, str(timestamp)),
+            (self.id_header, delivery_id),
+            (self.event_header, event_type),
+        ):
+            if header:
+                headers[header] = value
+        return headers
+
+    def handshake(
+        self, request: Request, secret: SecretMaterial, verification: Verification | None
+    ) -> Reply | None:
+        parameter = self.challenge_parameter
+        if request.method != "GET" or not parameter or parameter not in request.query:
+            return None
+        return Reply(body=request.query[parameter][0], content_type="text/plain")
+
+
+def configure(provider: Provider, environ: Mapping[str, str]) -> Provider:
+    settings = GenericSettings.from_env(environ)
+    return replace(
+        provider,
+        verify=settings.verify,
+        sign=settings.sign,
+        delivery_id=header_field(settings.id_header) if settings.id_header else json_field("id"),
+        event_type=(
+            header_field(settings.event_header) if settings.event_header else json_field("type")
+        ),
+        signature_header=settings.signature.header,
+        signs_timestamp=settings.timestamp_header is not None,
+        methods=frozenset({"GET", "POST"} if settings.challenge_parameter else {"POST"}),
+        handshake=settings.handshake if settings.challenge_parameter else None,
+        handshake_before_verify=True,
+    )
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    return json.dumps({"id": delivery_id, "type": event_type, "created": timestamp}).encode()
+
+
+_DEFAULT = GenericSettings.from_env({})
+
+
+PROVIDER = Provider(
+    name="generic",
+    docs_url="docs/providers.md#generic",
+    verify=_DEFAULT.verify,
+    sign=_DEFAULT.sign,
+    delivery_id=json_field("id"),
+    event_type=json_field("type"),
+    example_body=example_body,
+    example_event_type="example.created",
+    signature_header=_DEFAULT.signature.header,
+    configure=configure,
+)

@@ -1,0 +1,76 @@
+"""Okta event hooks: a header you configure on the hook (`Authorization` here) carrying a
+shared secret, compared in constant time; Okta signs nothing. Registration sends a one-time
+`GET` with `X-Okta-Verification-Challenge: <v>`, answered `{"verification": "<v>"}` once the
+same header proves the request comes from our hook.
+https://developer.okta.com/docs/concepts/event-hooks/
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hookgate.providers.base import Provider, Reply, Verification, json_field
+from hookgate.providers.schemes import check_token
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+TOKEN_HEADER = "Authorization"  # noqa: S105 (a header name)
+CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    return check_token(request, secret, TOKEN_HEADER)
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    challenge = request.headers.get(CHALLENGE_HEADER)
+    if request.method != "GET" or challenge is None:
+        return None
+    return Reply.json({"verification": challenge})
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    # The type of the events in the batch when they share one, else the hook's own type.
+    data = payload.get("data") if isinstance(payload, dict) else None
+    events = data.get("events") if isinstance(data, dict) else None
+    if isinstance(events, list):
+        types = {e.get("eventType") for e in events if isinstance(e, dict)}
+        if len(types) == 1 and isinstance(only := types.pop(), str):
+            return only
+    return json_field("eventType")(request, payload)
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {TOKEN_HEADER: secret}
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    hook = {
+        "eventType": "com.okta.event_hook",
+        "eventTypeVersion": "1.0",
+        "eventId": delivery_id,
+        "data": {"events": [{"uuid": delivery_id, "eventType": event_type}]},
+    }
+    return json.dumps(hook).encode()
+
+
+PROVIDER = Provider(
+    name="okta",
+    docs_url="https://developer.okta.com/docs/concepts/event-hooks/",
+    verify=verify,
+    sign=sign,
+    delivery_id=json_field("eventId"),
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="user.lifecycle.create",
+    signature_header=TOKEN_HEADER,
+    methods=frozenset({"GET", "POST"}),
+    handshake=handshake,
+)

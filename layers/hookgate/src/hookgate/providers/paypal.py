@@ -1,0 +1,259 @@
+"""PayPal: RSA PKCS#1 v1.5 / SHA-256 (`PAYPAL-AUTH-ALGO: SHA256withRSA`) over
+`"<transmission id>|<transmission time>|<webhook id>|<CRC32 of the body, decimal>"`, with the
+certificate PayPal names in `PAYPAL-CERT-URL`.
+
+The webhook id is yours (from the developer dashboard; `webhook_id` in the secret), which is
+what ties a delivery to your endpoint. The certificate URL comes from the request, so it is
+the one place an attacker chooses where hookgate connects: it must be `https://` on one of
+PayPal's API hosts under `/v1/notifications/certs/`, or the delivery is refused without any
+network call. The download follows no redirects, is bounded in time and size, and the
+certificate must chain to a trusted root (the runtime's CA bundle, or `SSL_CERT_FILE`), be
+valid now, and name a `paypal.com` host. Verified certificates are cached per URL.
+`PAYPAL-TRANSMISSION-TIME` is refused outside the window. The body's `id` feeds the guard.
+https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+import zlib
+from collections import OrderedDict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from hookgate.errors import BadSignature, ConfigurationError, DownstreamError
+from hookgate.providers.base import Provider, Verification, json_field, require_header
+from hookgate.providers.schemes import b64decode, within_window
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+if TYPE_CHECKING:
+    from cryptography.x509 import Certificate
+
+ID_HEADER = "PAYPAL-TRANSMISSION-ID"
+TIME_HEADER = "PAYPAL-TRANSMISSION-TIME"
+SIGNATURE_HEADER = "PAYPAL-TRANSMISSION-SIG"
+CERT_URL_HEADER = "PAYPAL-CERT-URL"
+ALGORITHM_HEADER = "PAYPAL-AUTH-ALGO"
+ALGORITHM = "SHA256withRSA"
+#: The only hosts a certificate is ever downloaded from.
+CERT_HOSTS = frozenset(
+    {"api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.com", "api-m.sandbox.paypal.com"}
+)
+CERT_PATH_PREFIX = "/v1/notifications/certs/"
+CERT_NAME_SUFFIX = ".paypal.com"
+FETCH_TIMEOUT_S = 2.0
+MAX_CERT_BYTES = 64 * 1024
+_CACHE_SIZE = 8
+_certificates: OrderedDict[str, list[Certificate]] = OrderedDict()
+
+
+def is_allowed_cert_url(url: str) -> bool:
+    """Whether `url` may be fetched: https, a PayPal API host, default port, the certs path."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and parts.hostname in CERT_HOSTS
+        and port in (None, 443)
+        and parts.username is None
+        and parts.path.startswith(CERT_PATH_PREFIX)
+        and ".." not in parts.path
+        and not parts.query
+        and not parts.fragment
+    )
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect could lead anywhere: refuse it
+
+
+def _download(url: str) -> bytes:
+    context = ssl.create_default_context()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), _NoRedirects()
+    )
+    try:
+        with opener.open(url, timeout=FETCH_TIMEOUT_S) as response:
+            data: bytes = response.read(MAX_CERT_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        # No certificate at an allowed URL: a forgery, unless PayPal itself is failing.
+        raise (DownstreamError() if exc.code >= 500 else BadSignature()) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        # PayPal unreachable: answer 5xx so PayPal retries.
+        raise DownstreamError() from exc
+    if len(data) > MAX_CERT_BYTES:
+        raise BadSignature()
+    return data
+
+
+def _trust_roots() -> list[Certificate]:
+    from cryptography import x509
+
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.cafile or paths.openssl_cafile
+    try:
+        return x509.load_pem_x509_certificates(Path(cafile).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError("no CA bundle to check PayPal's certificate against") from exc
+
+
+def _verified_chain(pem: bytes, now: datetime) -> list[Certificate]:
+    from cryptography import x509
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+    try:
+        chain = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise BadSignature() from exc
+    leaf, intermediates = chain[0], chain[1:]
+    try:
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound as exc:
+        raise BadSignature() from exc
+    paypal_names = [
+        name
+        for name in names.value.get_values_for_type(x509.DNSName)
+        if name.endswith(CERT_NAME_SUFFIX) and "*" not in name
+    ]
+    if not paypal_names:
+        raise BadSignature()
+    policy = PolicyBuilder().store(Store(_trust_roots())).time(now)
+    verifier = policy.build_server_verifier(x509.DNSName(paypal_names[0]))
+    try:
+        verifier.verify(leaf, intermediates)
+    except VerificationError as exc:
+        raise BadSignature() from exc
+    return chain
+
+
+def certificate(url: str, now: datetime) -> Certificate:
+    """PayPal's signing certificate at `url`, downloaded once and verified.
+
+    Raises:
+        BadSignature: the URL is not allowed, or the certificate does not verify.
+        DownstreamError: the download failed.
+    """
+    if not is_allowed_cert_url(url):
+        raise BadSignature()
+    chain = _certificates.get(url)
+    if chain is None:
+        chain = _verified_chain(_download(url), now)
+        _certificates[url] = chain
+        while len(_certificates) > _CACHE_SIZE:
+            _certificates.popitem(last=False)
+    leaf = chain[0]
+    if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+        del _certificates[url]
+        raise BadSignature()
+    return leaf
+
+
+def _signed(transmission_id: str, transmission_time: str, webhook_id: str, body: bytes) -> bytes:
+    return f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body)}".encode()
+
+
+def _parse_time(text: str) -> int:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadSignature() from exc
+    if moment.tzinfo is None:
+        raise BadSignature()
+    return int(moment.timestamp())
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    transmission_id = require_header(request, ID_HEADER)
+    transmission_time = require_header(request, TIME_HEADER)
+    signature = b64decode(require_header(request, SIGNATURE_HEADER))
+    cert_url = require_header(request, CERT_URL_HEADER)
+    if require_header(request, ALGORITHM_HEADER) != ALGORITHM:
+        raise BadSignature()
+    if not secret.webhook_id:
+        raise ConfigurationError("the secret has no webhook_id")
+    signed_at = _parse_time(transmission_time)
+    key = certificate(cert_url, datetime.fromtimestamp(now_s, UTC)).public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise BadSignature()
+    signed = _signed(transmission_id, transmission_time, secret.webhook_id, request.body)
+    try:
+        key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature as exc:
+        raise BadSignature() from exc
+    verification = Verification(scheme="rsa-sha256", key_index=0, signature=signature)
+    return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    """`secret`: JSON with the signer's `private_key` (PEM), its `cert_url` and `webhook_id`."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    signer = json.loads(secret)
+    key = load_pem_private_key(signer["private_key"].encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ConfigurationError("not an RSA private key")
+    sent_at = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    signed = _signed(delivery_id, sent_at, signer["webhook_id"], body)
+    signature = key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
+    return {
+        ID_HEADER: delivery_id,
+        TIME_HEADER: sent_at,
+        SIGNATURE_HEADER: base64.b64encode(signature).decode(),
+        CERT_URL_HEADER: signer["cert_url"],
+        ALGORITHM_HEADER: ALGORITHM,
+        "User-Agent": "PayPal/AUHD-214.0-58794459",
+    }
+
+
+def stored_secret(signing_secret: str) -> str:
+    return json.dumps({"webhook_id": json.loads(signing_secret)["webhook_id"]})
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    event = {
+        "id": "WH-" + delivery_id.replace("-", "")[:17].upper(),
+        "create_time": datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "resource_type": "capture",
+        "event_type": event_type,
+        "summary": "Payment completed for $ 7.47 USD",
+        "resource": {"id": "42311647XV020574X", "status": "COMPLETED"},
+    }
+    return json.dumps(event).encode()
+
+
+PROVIDER = Provider(
+    name="paypal",
+    docs_url="https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature",
+    verify=verify,
+    sign=sign,
+    delivery_id=json_field("id"),
+    event_type=json_field("event_type"),
+    example_body=example_body,
+    example_event_type="PAYMENT.CAPTURE.COMPLETED",
+    signature_header=SIGNATURE_HEADER,
+    signs_timestamp=True,
+    forwarded_headers=(ID_HEADER, TIME_HEADER, ALGORITHM_HEADER),
+    stored_secret=stored_secret,
+)

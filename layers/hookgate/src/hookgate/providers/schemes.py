@@ -1,0 +1,153 @@
+"""The signature shapes most providers share, declared once: an HMAC in a header, a signed
+Unix timestamp, a shared token. Provider modules combine them with their own signed content.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from hookgate.crypto import check_timestamp, hmac_digest, match_any
+from hookgate.errors import BadSignature
+from hookgate.providers.base import Verification, require_header
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+__all__ = [
+    "HmacHeader",
+    "TimestampedHmac",
+    "b64decode",
+    "check_token",
+    "parse_unix_time",
+    "within_window",
+]
+
+Encoding = Literal["hex", "base64"]
+
+
+@dataclass(frozen=True, slots=True)
+class HmacHeader:
+    """A header holding `<prefix><encoded HMAC of the signed content>`.
+
+    The whole header text is compared with the expected text, prefix included, as the
+    providers' own libraries do: a different case of hex or a missing prefix does not verify.
+    """
+
+    header: str
+    algorithm: str = "sha256"
+    encoding: Encoding = "hex"
+    prefix: str = ""
+
+    @property
+    def scheme(self) -> str:
+        return f"hmac-{self.algorithm}"
+
+    def expected(self, key: bytes, *parts: bytes) -> bytes:
+        digest = hmac_digest(self.algorithm, key, *parts)
+        encoded = digest.hex() if self.encoding == "hex" else base64.b64encode(digest).decode()
+        return (self.prefix + encoded).encode()
+
+    def verify(
+        self, request: Request, secret: SecretMaterial, *parts: bytes, offered: str | None = None
+    ) -> Verification:
+        """Match the header (or `offered`, a value taken from it) against every key.
+
+        Raises:
+            MissingSignature: the header is absent.
+            BadSignature: no key produces it.
+        """
+        value = offered if offered is not None else require_header(request, self.header)
+        match = match_any(
+            secret.signing_keys(),
+            [value.encode("utf-8", "replace")],
+            lambda key: self.expected(key, *parts),
+        )
+        return Verification(
+            scheme=self.scheme, key_index=match.key_index, signature=match.signature
+        )
+
+    def sign(self, secret: str, *parts: bytes) -> str:
+        return self.expected(secret.encode("utf-8"), *parts).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class TimestampedHmac:
+    """An HMAC over `<prefix><body>`, where the prefix embeds a Unix timestamp sent in its own
+    header (`prefix_template` with `{timestamp}`): Slack's and Zoom's `v0:<ts>:` scheme."""
+
+    signature: HmacHeader
+    timestamp_header: str
+    prefix_template: str
+
+    def _prefix(self, timestamp: str) -> bytes:
+        return self.prefix_template.format(timestamp=timestamp).encode()
+
+    def verify(
+        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+    ) -> Verification:
+        timestamp = require_header(request, self.timestamp_header)
+        signed_at = parse_unix_time(timestamp)
+        verification = self.signature.verify(request, secret, self._prefix(timestamp), request.body)
+        return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
+
+    def sign(self, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+        return {
+            self.signature.header: self.signature.sign(secret, self._prefix(str(timestamp)), body),
+            self.timestamp_header: str(timestamp),
+        }
+
+
+def parse_unix_time(text: str) -> int:
+    """A Unix timestamp header's value.
+
+    Raises:
+        BadSignature: not a plain decimal number (a malformed signature header).
+    """
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise BadSignature()
+    return int(text)
+
+
+def within_window(
+    verification: Verification, signed_at_s: int, *, now_s: float, tolerance_s: int
+) -> Verification:
+    """`verification` with its signed time, once the time is known to be within the window.
+
+    Called only after the signature verified: an attacker must not learn which part was wrong,
+    and an unsigned time means nothing.
+
+    Raises:
+        StaleTimestamp: the signed time is too old or in the future.
+    """
+    signed_at = check_timestamp(signed_at_s, now_s=now_s, tolerance_s=tolerance_s)
+    return replace(verification, signed_at=signed_at)
+
+
+def check_token(request: Request, secret: SecretMaterial, header: str) -> Verification:
+    """A shared token the provider sends as is (GitLab, Okta): compared in constant time with
+    every configured secret. It authenticates the sender, not the body.
+
+    Raises:
+        MissingSignature: the header is absent.
+        BadSignature: no secret equals it.
+    """
+    offered = require_header(request, header).encode("utf-8", "replace")
+    for index, key in enumerate(secret.signing_keys()):
+        if hmac.compare_digest(key, offered):
+            return Verification(scheme="token", key_index=index, signature=offered)
+    raise BadSignature()
+
+
+def b64decode(text: str) -> bytes:
+    """Strict base64 (the standard alphabet, padded).
+
+    Raises:
+        BadSignature: not base64 (a malformed signature).
+    """
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise BadSignature() from exc

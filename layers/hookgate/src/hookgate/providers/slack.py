@@ -1,0 +1,110 @@
+"""Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<timestamp>:<body>">` with the
+signing secret, and `X-Slack-Request-Timestamp` (refused outside the window both ways, as
+Slack's SDK does). Events API deliveries are JSON; slash commands and interactivity are form
+posts (interactivity carries its JSON in the `payload` field).
+
+The `url_verification` challenge is signed like any delivery and answered with
+`{"challenge": ...}`. Form posts are acknowledged with an empty 200, which Slack shows as
+nothing: any body would be displayed to the user. `X-Slack-Retry-Num` marks Slack's retries
+(same `event_id`, so the replay guard answers them as duplicates).
+https://api.slack.com/authentication/verifying-requests-from-slack
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hookgate.providers.base import Provider, Reply, Verification, json_field
+from hookgate.providers.schemes import HmacHeader, TimestampedHmac
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SCHEME = TimestampedHmac(
+    HmacHeader("X-Slack-Signature", prefix="v0="),
+    timestamp_header="X-Slack-Request-Timestamp",
+    prefix_template="v0:{timestamp}:",
+)
+_FORM = "application/x-www-form-urlencoded"
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    return SCHEME.verify(request, secret, now_s=now_s, tolerance_s=tolerance_s)
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    if request.content_type == _FORM:
+        return None
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != "url_verification":
+        return None
+    return Reply.json({"challenge": str(payload.get("challenge", ""))})
+
+
+def acknowledge(request: Request, payload: Any) -> Reply | None:
+    return Reply() if request.content_type == _FORM else None
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    form = payload.get("form")
+    if isinstance(form, dict):
+        if "command" in form:
+            return "slash_command"
+        try:
+            interaction = json.loads(str(form.get("payload", "")))
+        except ValueError:
+            return None
+        kind = interaction.get("type") if isinstance(interaction, dict) else None
+        return kind if isinstance(kind, str) else None
+    # Events API: the inner event's type ("app_mention"), else the envelope's.
+    event = payload.get("event")
+    inner = event.get("type") if isinstance(event, dict) else None
+    return inner if isinstance(inner, str) else json_field("type")(request, payload)
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {
+        **SCHEME.sign(secret, body, timestamp),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    envelope = {
+        "token": "deprecated-verification-token",
+        "team_id": "T123ABC456",
+        "api_app_id": "A123ABC456",
+        "event": {"type": event_type, "user": "U123ABC456", "text": "hi", "ts": f"{timestamp}.0"},
+        "type": "event_callback",
+        "event_id": "Ev" + delivery_id.replace("-", "")[:12].upper(),
+        "event_time": timestamp,
+    }
+    return json.dumps(envelope).encode()
+
+
+PROVIDER = Provider(
+    name="slack",
+    docs_url="https://api.slack.com/authentication/verifying-requests-from-slack",
+    verify=verify,
+    sign=sign,
+    delivery_id=json_field("event_id"),
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="app_mention",
+    signature_header=SCHEME.signature.header,
+    signs_timestamp=True,
+    forwarded_headers=("X-Slack-Retry-Num", "X-Slack-Retry-Reason"),
+    handshake=handshake,
+    acknowledge=acknowledge,
+)

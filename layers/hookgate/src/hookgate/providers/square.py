@@ -1,0 +1,55 @@
+"""Square: `x-square-hmacsha256-signature: <base64 HMAC-SHA256(signature key, notification URL
++ body)>`. The URL is the subscription's notification URL exactly as configured in Square, so
+set `notification_url` in the secret when a proxy or custom domain sits in front; without it
+the URL the request arrived at is used. No timestamp is signed: the body's `event_id` feeds the
+replay guard.
+https://developer.squareup.com/docs/webhooks/step3validate
+"""
+
+from __future__ import annotations
+
+import json
+
+from hookgate.providers.base import Provider, Verification, json_field
+from hookgate.providers.schemes import HmacHeader
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SIGNATURE = HmacHeader("x-square-hmacsha256-signature", encoding="base64")
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    url = (secret.notification_url or request.url).encode("utf-8")
+    return SIGNATURE.verify(request, secret, url, request.body)
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {SIGNATURE.header: SIGNATURE.sign(secret, url.encode("utf-8"), body)}
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    event = {
+        "merchant_id": "6SSW7HV8K2ST5",
+        "type": event_type,
+        "event_id": delivery_id,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "data": {"type": "payment", "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY", "object": {}},
+    }
+    return json.dumps(event).encode()
+
+
+PROVIDER = Provider(
+    name="square",
+    docs_url="https://developer.squareup.com/docs/webhooks/step3validate",
+    verify=verify,
+    sign=sign,
+    delivery_id=json_field("event_id"),
+    event_type=json_field("type"),
+    example_body=example_body,
+    example_event_type="payment.updated",
+    signature_header=SIGNATURE.header,
+)

@@ -1,0 +1,148 @@
+"""Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1(auth token, URL + sorted POST fields)>`.
+
+The signed text is the full URL Twilio requested (scheme, host, path, query), followed, for a
+form post, by every field name and value: names sorted, each name's distinct values sorted.
+A JSON body is instead bound by `?bodySHA256=<hex SHA-256 of the body>` in the signed URL.
+Twilio is inconsistent about default ports, so, as its SDK does, the URL verifies with the
+port removed or with the scheme's default port added. Webhooks signed with a SharedKey carry
+`X-Twilio-Webhooks-Signature-Settings: key=...,algorithm=HMAC_SHA256`: the same construction
+with HMAC-SHA256 (configure the SharedKey secret instead of the auth token).
+
+Behind a custom domain or proxy set `HOOKGATE_PUBLIC_URL`: API Gateway hands over the query
+decoded, so a query is re-encoded in standard form (`a=b&c=d`, spaces as `+`).
+`I-Twilio-Idempotency-Token` feeds the replay guard when present, else the body's digest.
+https://www.twilio.com/docs/usage/webhooks/webhooks-security
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+from hookgate.errors import BadSignature
+from hookgate.providers.base import Provider, Verification, form_field, header_field
+from hookgate.providers.schemes import HmacHeader
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+#: The classic scheme, keyed with the account's auth token.
+AUTH_TOKEN_SIGNATURE = HmacHeader(SIGNATURE_HEADER, algorithm="sha1", encoding="base64")
+_ALGORITHMS = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
+_FORM = "application/x-www-form-urlencoded"
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _algorithm(settings: str | None) -> str:
+    for part in (settings or "").split(","):
+        name, _, value = part.partition("=")
+        if name.strip() == "algorithm" and value.strip():
+            algorithm = _ALGORITHMS.get(value.strip().upper())
+            if algorithm is None:
+                raise BadSignature()
+            return algorithm
+    return "sha1"
+
+
+def _url_variants(url: str) -> list[str]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        return [url, _with_netloc(parts, host)]
+    default = _DEFAULT_PORTS.get(parts.scheme, 80)
+    return [url, _with_netloc(parts, f"{host}:{default}")]
+
+
+def _with_netloc(parts: SplitResult, netloc: str) -> str:
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _signed_fields(url: str, content_type: str, body: bytes) -> bytes:
+    """The POST fields' part of the signed text (empty for a JSON body bound by bodySHA256)."""
+    if content_type != _FORM or "bodySHA256" in dict(parse_qsl(urlsplit(url).query)):
+        return b""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError as exc:
+        raise BadSignature() from exc
+    values: dict[str, set[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, set()).add(value)
+    return "".join(
+        name + value for name in sorted(values) for value in sorted(values[name])
+    ).encode()
+
+
+def _check_body_hash(request: Request) -> None:
+    declared = request.query.get("bodySHA256")
+    if declared is None:
+        return
+    actual = hashlib.sha256(request.body).hexdigest().encode()
+    if not hmac.compare_digest(actual, declared[0].encode("utf-8", "replace")):
+        raise BadSignature()
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    algorithm = _algorithm(request.headers.get(SETTINGS_HEADER))
+    signature = HmacHeader(SIGNATURE_HEADER, algorithm=algorithm, encoding="base64")
+    fields = _signed_fields(request.url, request.content_type, request.body)
+    for url in _url_variants(request.url):
+        try:
+            verification = signature.verify(request, secret, url.encode("utf-8"), fields)
+        except BadSignature:
+            continue
+        _check_body_hash(request)
+        return verification
+    raise BadSignature()
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    # Status callbacks say what changed; other webhooks (incoming message, call) say nothing.
+    for name in ("EventType", "MessageStatus", "SmsStatus", "CallStatus"):
+        value = form_field(name)(request, payload)
+        if value:
+            return value
+    return None
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    fields = _signed_fields(url, _FORM, body)
+    return {
+        SIGNATURE_HEADER: AUTH_TOKEN_SIGNATURE.sign(secret, url.encode("utf-8"), fields),
+        IDEMPOTENCY_HEADER: delivery_id,
+        "User-Agent": "TwilioProxy/1.1",
+    }
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    fields = {
+        "MessageSid": "SM" + delivery_id.replace("-", "")[:32],
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+14155550100",
+        "To": "+14155550199",
+        "MessageStatus": event_type,
+    }
+    return urlencode(fields).encode()
+
+
+PROVIDER = Provider(
+    name="twilio",
+    docs_url="https://www.twilio.com/docs/usage/webhooks/webhooks-security",
+    verify=verify,
+    sign=sign,
+    delivery_id=header_field(IDEMPOTENCY_HEADER),
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="delivered",
+    signature_header=SIGNATURE_HEADER,
+    content_type=_FORM,
+    forwarded_headers=(IDEMPOTENCY_HEADER, SETTINGS_HEADER),
+)

@@ -1,0 +1,75 @@
+"""Twitter/X Account Activity API.
+
+Challenge-response check (CRC): `GET ?crc_token=<t>`, when the webhook is registered and
+hourly after; the answer `{"response_token": "sha256=<base64 HMAC-SHA256(consumer secret, t)>"}`
+proves we hold the consumer secret. Deliveries carry `x-twitter-webhooks-signature:
+sha256=<base64 HMAC-SHA256 of the body>`. No delivery id exists: the body's digest feeds the
+replay guard.
+https://docs.x.com/x-api/account-activity/introduction
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.providers.schemes import HmacHeader
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SIGNATURE = HmacHeader("x-twitter-webhooks-signature", encoding="base64", prefix="sha256=")
+_NOT_EVENTS = frozenset({"for_user_id", "user_has_blocked", "source"})
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    return SIGNATURE.verify(request, secret, request.body)
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    if request.method != "GET" or "crc_token" not in request.query:
+        return None
+    token = request.query["crc_token"][0].encode("utf-8")
+    # Answered with the newest secret: X checks against the consumer secret it holds now.
+    response_token = SIGNATURE.expected(secret.signing_keys()[0], token).decode()
+    return Reply.json({"response_token": response_token})
+
+
+def event_type(request: Request, payload: Any) -> str | None:
+    # "tweet_create_events", "favorite_events", ...: the key that holds the events.
+    if isinstance(payload, dict):
+        for key in payload:
+            if key not in _NOT_EVENTS:
+                return str(key)
+    return None
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    event = {"id_str": delivery_id[:18], "text": "hello", "timestamp_ms": str(timestamp * 1000)}
+    return json.dumps({"for_user_id": "2244994945", event_type: [event]}).encode()
+
+
+PROVIDER = Provider(
+    name="twitter",
+    docs_url="https://docs.x.com/x-api/account-activity/introduction",
+    verify=verify,
+    sign=sign,
+    delivery_id=lambda request, payload: None,
+    event_type=event_type,
+    example_body=example_body,
+    example_event_type="tweet_create_events",
+    signature_header=SIGNATURE.header,
+    methods=frozenset({"GET", "POST"}),
+    handshake=handshake,
+    handshake_before_verify=True,
+)

@@ -1,0 +1,84 @@
+"""Zoom: `x-zm-signature: v0=<hex HMAC-SHA256 of "v0:<timestamp>:<body>">` with the app's
+secret token, and `x-zm-request-timestamp`. Zoom's sample re-serializes the parsed body before
+hashing, which works only because Zoom sends compact JSON; here the raw body is hashed.
+
+URL validation (`"event": "endpoint.url_validation"`) is signed like any delivery and answered
+with the plain token and its HMAC, hex, keyed with the secret that verified the request.
+Zoom sends no delivery id: the body's digest feeds the replay guard.
+https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events
+"""
+
+from __future__ import annotations
+
+import json
+
+from hookgate.crypto import hmac_digest
+from hookgate.providers.base import Provider, Reply, Verification, json_field
+from hookgate.providers.schemes import HmacHeader, TimestampedHmac
+from hookgate.request import Request
+from hookgate.secrets import SecretMaterial
+
+SCHEME = TimestampedHmac(
+    HmacHeader("x-zm-signature", prefix="v0="),
+    timestamp_header="x-zm-request-timestamp",
+    prefix_template="v0:{timestamp}:",
+)
+URL_VALIDATION = "endpoint.url_validation"
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    return SCHEME.verify(request, secret, now_s=now_s, tolerance_s=tolerance_s)
+
+
+def handshake(
+    request: Request, secret: SecretMaterial, verification: Verification | None
+) -> Reply | None:
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or payload.get("event") != URL_VALIDATION:
+        return None
+    inner = payload.get("payload")
+    plain = inner.get("plainToken") if isinstance(inner, dict) else None
+    if not isinstance(plain, str) or verification is None:
+        return None
+    key = secret.signing_keys()[verification.key_index]
+    encrypted = hmac_digest("sha256", key, plain.encode("utf-8")).hex()
+    return Reply.json({"plainToken": plain, "encryptedToken": encrypted})
+
+
+def sign(
+    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
+) -> dict[str, str]:
+    return {
+        **SCHEME.sign(secret, body, timestamp),
+    }
+
+
+def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    meeting = {"id": 85569315032, "uuid": delivery_id, "topic": "hookgate example"}
+    event = {
+        "event": event_type,
+        "event_ts": timestamp * 1000,
+        "payload": {"account_id": "AAAAAABBBB", "object": meeting},
+    }
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+PROVIDER = Provider(
+    name="zoom",
+    docs_url="https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
+    verify=verify,
+    sign=sign,
+    delivery_id=lambda request, payload: None,
+    event_type=json_field("event"),
+    example_body=example_body,
+    example_event_type="meeting.started",
+    signature_header=SCHEME.signature.header,
+    signs_timestamp=True,
+    forwarded_headers=("x-zm-trackingid",),
+    handshake=handshake,
+)
