@@ -166,7 +166,7 @@ ENDPOINTS = (
         "Asana (POST /webhooks with this URL as target)",
         "Set by Asana's handshake while it holds no signing secret; reset to"
         ' {"signing_secrets": []} before registering a new webhook.',
-        initial_secret='{"signing_secrets": []}',
+        initial_secret='{"signing_secrets": []}',  # noqa: S106 (no secret: awaiting one)
         writes_secret=True,
     ),
     Endpoint(
@@ -268,7 +268,9 @@ def parameters() -> str:
 
 
 def conditions() -> str:
-    return "".join(f'  {e.logical}Enabled: !Equals [!Ref Enable{e.logical}, "true"]\n' for e in ENDPOINTS)
+    return "".join(
+        f'  {e.logical}Enabled: !Equals [!Ref Enable{e.logical}, "true"]\n' for e in ENDPOINTS
+    )
 
 
 def _function(e: Endpoint) -> str:
@@ -351,7 +353,11 @@ def _secret(e: Endpoint) -> str:
 
 
 def _alarms(e: Endpoint) -> str:
-    reasons = (("forged", "bad_signature"), ("stale", "stale_timestamp"), ("unsigned", "missing_signature"))
+    reasons = (
+        ("forged", "bad_signature"),
+        ("stale", "stale_timestamp"),
+        ("unsigned", "missing_signature"),
+    )
     metrics = "".join(
         f"""\
         - Id: {metric_id}

@@ -13,7 +13,7 @@ import pytest
 from aws_lambda_powertools import Logger
 
 from dev.emulator import LocalResources, MotoServer, provision, receive_events
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.samples import STORED_DEV_SECRETS
 
 
 @dataclass

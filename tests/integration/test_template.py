@@ -71,11 +71,6 @@ def test_functions_run_arm64_on_python_313_or_newer() -> None:
         assert (int(major), int(minor)) >= (3, 13)
 
 
-def provider_of(properties: dict[str, Any]) -> str:
-    name: str = properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"]
-    return name
-
-
 def _listed(action: str | list[str]) -> list[str]:
     return [action] if isinstance(action, str) else action
 

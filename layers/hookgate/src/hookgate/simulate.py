@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from hookgate import providers
+from hookgate.crypto import fingerprint
 from hookgate.lambda_events import rest_event
 from hookgate.payload import parse_payload
 from hookgate.request import Request
@@ -112,6 +113,7 @@ def make_delivery(
     event_type: str | None = None,
     timestamp: int | None = None,
     url: str = "https://localhost/",
+    delivery_id: str | None = None,
 ) -> TestDelivery:
     """A delivery signed with `secret`; an example body when `body` is None.
 
@@ -121,7 +123,7 @@ def make_delivery(
     definition = providers.get(provider)
     timestamp = int(time.time()) if timestamp is None else timestamp
     event_type = event_type or definition.example_event_type
-    delivery_id = str(uuid.uuid4())
+    delivery_id = delivery_id or str(uuid.uuid4())
     if body is None:
         body = definition.example_body(
             delivery_id=delivery_id, event_type=event_type, timestamp=timestamp, secret=secret
@@ -144,6 +146,6 @@ def make_delivery(
         provider=provider,
         headers=headers,
         body=body,
-        delivery_id=definition.delivery_id(request, parsed) or delivery_id,
+        delivery_id=definition.delivery_id(request, parsed) or fingerprint(body),
         event_type=definition.event_type(request, parsed) or event_type,
     )

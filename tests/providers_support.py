@@ -1,0 +1,105 @@
+"""Helpers for the per-provider tests: deliveries as each provider sends them, other secrets of
+the right kind, and secrets holding two keys during a rotation."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+)
+
+from dev.samples import DEV_SECRETS
+from hookgate import providers
+from hookgate.secrets import SecretMaterial
+from hookgate.simulate import TestDelivery, make_delivery
+from tests import shapes
+
+#: Providers whose delivery id is the body's digest (they send no id).
+ID_IS_BODY_DIGEST = frozenset(
+    {"asana", "dropbox", "meta", "msgraph", "sendgrid", "twitter", "zoom"}
+)
+#: Providers whose secret authenticates the sender but not the body (a shared token).
+BODY_NOT_SIGNED = frozenset({"gitlab", "msgraph", "okta"})
+
+
+def url_for(provider: str) -> str:
+    """The URL `shapes.rest_v1` events arrive at (what URL-signing providers sign)."""
+    return f"https://{shapes.HOST}/prod/webhooks/{provider}"
+
+
+def delivery(
+    provider: str,
+    *,
+    secret: str | None = None,
+    body: bytes | None = None,
+    timestamp: int | None = None,
+    delivery_id: str | None = None,
+    event_type: str | None = None,
+) -> TestDelivery:
+    return make_delivery(
+        provider,
+        DEV_SECRETS[provider] if secret is None else secret,
+        body=body,
+        timestamp=timestamp,
+        delivery_id=delivery_id,
+        event_type=event_type,
+        url=url_for(provider),
+    )
+
+
+def event_of(
+    sent: TestDelivery, *, headers: dict[str, str] | None = None, body: bytes | None = None
+) -> dict[str, Any]:
+    """The API Gateway REST event for `sent` (headers and body replaceable)."""
+    return shapes.rest_v1(
+        path=f"/webhooks/{sent.provider}",
+        headers=list((sent.headers if headers is None else headers).items()),
+        body=sent.body if body is None else body,
+    )
+
+
+def other_signing_secret(provider: str) -> str:
+    """A signing secret of the same kind as the provider's, but not the configured one."""
+    if provider == "discord":
+        return os.urandom(32).hex()
+    if provider == "sendgrid":
+        key = ec.generate_private_key(ec.SECP256R1())
+        der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        return base64.b64encode(der).decode()
+    if provider in ("standardwebhooks", "svix"):
+        return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    if provider == "paypal":
+        signer = json.loads(DEV_SECRETS["paypal"])
+        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = rsa_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+        return json.dumps({**signer, "private_key": pem})
+    return f"another-{os.urandom(8).hex()}-" + DEV_SECRETS[provider]
+
+
+def ed25519_seed_hex() -> str:
+    seed = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+    )
+    return seed.hex()
+
+
+def rotation_secret(provider: str, new: str, old: str) -> str:
+    """The stored secret while rotating from `old` to `new` signing secrets: both accepted."""
+    definition = providers.get(provider)
+    newer = SecretMaterial.parse(definition.stored_secret(new))
+    older = SecretMaterial.parse(definition.stored_secret(old))
+    value: dict[str, Any] = {
+        "signing_secrets": [*newer.signing_secrets, *older.signing_secrets],
+        "public_key": [*newer.public_keys, *older.public_keys],
+    }
+    for name in ("verify_token", "webhook_id", "notification_url"):
+        if getattr(newer, name):
+            value[name] = getattr(newer, name)
+    return json.dumps(value)
