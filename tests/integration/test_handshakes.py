@@ -35,7 +35,7 @@ def get(
 
 
 def answered(response: dict[str, Any], status: int, content_type: str, body: str) -> bool:
-    return (
+    return bool(
         response["statusCode"] == status
         and response["headers"]["Content-Type"].split(";")[0] == content_type
         and response["body"] == body
@@ -43,7 +43,7 @@ def answered(response: dict[str, Any], status: int, content_type: str, body: str
 
 
 def refused(response: dict[str, Any]) -> bool:
-    return response["statusCode"] == 401 and response["body"] == '{"message":"unauthorized"}'
+    return bool(response["statusCode"] == 401 and response["body"] == '{"message":"unauthorized"}')
 
 
 @pytest.fixture
@@ -312,7 +312,10 @@ def test_discord_interactions_are_published_and_deferred(
 def test_slack_slash_command_is_acknowledged_with_an_empty_200(
     make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
 ) -> None:
-    body = b"command=%2Fdeploy&text=prod&trigger_id=13345224609.738474920.8088930838d88f008e0&user_id=U1"
+    body = (
+        b"command=%2Fdeploy&text=prod&trigger_id=13345224609.738474920.8088930838d88f008e0"
+        b"&user_id=U1"
+    )
     sent = delivery("slack", body=body)
     headers = {**sent.headers, "Content-Type": "application/x-www-form-urlencoded"}
 
