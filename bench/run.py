@@ -33,6 +33,7 @@ from bench.workload import PROVIDERS, SECRETS, SIZES, Case, delivery_event
 from dev import template
 from dev.emulator import FAKE_CREDENTIALS, REGION, MotoServer, environ_without_aws, provision
 from dev.runtime import LambdaFunction
+from dev.samples import STORED_DEV_SECRETS
 from hookgate import build_pipeline, providers
 from hookgate.aws import CLIENT_CONFIG
 from hookgate.request import Request
@@ -58,7 +59,7 @@ def _pct(values: list[float], q: float) -> float:
 def cold_starts(cases: list[Case], runs: int) -> list[dict[str, Any]]:
     results = []
     with MotoServer() as aws, tempfile.TemporaryDirectory() as scratch:
-        resources = provision(aws, SECRETS)
+        resources = provision(aws, {**STORED_DEV_SECRETS, **SECRETS})
         for case in cases:
             logical_id = template.function_for(case.provider)
             env = {
@@ -259,7 +260,7 @@ def layer_size() -> dict[str, Any]:
 def end_to_end(deliveries: int) -> list[dict[str, Any]]:
     results = []
     with MotoServer() as aws:
-        resources = provision(aws, SECRETS)
+        resources = provision(aws, {**STORED_DEV_SECRETS, **SECRETS})
         stripe = template.function_for("stripe")
         env = {**resources.env_for(stripe), "POWERTOOLS_LOG_LEVEL": "WARNING",
                "PYTHONPATH": str(ROOT)}  # fmt: skip

@@ -14,25 +14,34 @@ from pathlib import Path
 from dev import template
 from dev.gateway import STAGE
 from dev.samples import DEV_SECRETS, sample
+from hookgate import providers
 from hookgate.lambda_events import rest_event
 
 EVENTS_DIR = template.ROOT / "events"
 
 
-def write_events(providers: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]:
+def write_events(names: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]:
     written = []
-    for provider in providers:
-        delivery = sample(provider)
-        # "tampered": the same signature over a body changed by one byte, rejected with 401.
-        bodies = {"valid": delivery.body, "tampered": delivery.body.replace(b"}", b" }", 1)}
-        for name, body in bodies.items():
-            event = rest_event(
-                "POST",
-                f"http://127.0.0.1:3000/webhooks/{provider}",
-                delivery.headers.items(),
-                body,
-                stage=STAGE,
+    for provider in names:
+        url = f"http://127.0.0.1:3000/webhooks/{provider}"
+        delivery = sample(provider, url=url)
+        definition = providers.get(provider)
+        # "tampered": one byte changed after signing (of the body, or of a token that signs
+        # nothing), rejected with 401.
+        tampered_headers = dict(delivery.headers)
+        body = delivery.body
+        if definition.signs_body or definition.signature_header not in tampered_headers:
+            body = body[:-1] + bytes([body[-1] ^ 1])
+        else:
+            tampered_headers[definition.signature_header] = "x" + tampered_headers.get(
+                definition.signature_header, ""
             )
+        requests = {
+            "valid": (delivery.headers, delivery.body),
+            "tampered": (tampered_headers, body),
+        }
+        for name, (headers, body) in requests.items():
+            event = rest_event("POST", url, headers.items(), body, stage=STAGE)
             target = out_dir / provider / f"{name}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(event, indent=2) + "\n")

@@ -12,7 +12,11 @@ STORED_DEV_SECRETS = {name: stored_dev_secret(name) for name in providers.NAMES}
 
 
 def sample(
-    provider: str, *, secret: str | None = None, timestamp: int | None = None
+    provider: str,
+    *,
+    secret: str | None = None,
+    timestamp: int | None = None,
+    url: str = "https://localhost/",
 ) -> TestDelivery:
-    """A fresh, correctly signed example delivery for `provider`."""
-    return make_delivery(provider, secret or DEV_SECRETS[provider], timestamp=timestamp)
+    """A fresh, correctly signed example delivery for `provider`, sent to `url`."""
+    return make_delivery(provider, secret or DEV_SECRETS[provider], timestamp=timestamp, url=url)

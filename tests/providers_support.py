@@ -25,8 +25,6 @@ from tests import shapes
 ID_IS_BODY_DIGEST = frozenset(
     {"asana", "dropbox", "meta", "msgraph", "sendgrid", "twitter", "zoom"}
 )
-#: Providers whose secret authenticates the sender but not the body (a shared token).
-BODY_NOT_SIGNED = frozenset({"gitlab", "msgraph", "okta"})
 
 
 def url_for(provider: str) -> str:

@@ -19,7 +19,6 @@ from hookgate import providers
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory
 from tests.providers_support import (
-    BODY_NOT_SIGNED,
     ID_IS_BODY_DIGEST,
     delivery,
     event_of,
@@ -31,7 +30,7 @@ from tests.providers_support import (
 PROVIDERS = [name for name in providers.NAMES if name != "paypal"]
 TIMESTAMPED = [name for name in PROVIDERS if providers.get(name).signs_timestamp]
 HEADER_SIGNED = [name for name in PROVIDERS if name != "msgraph"]  # Graph's token is in the body
-BODY_SIGNED = [name for name in PROVIDERS if name not in BODY_NOT_SIGNED]
+BODY_SIGNED = [name for name in PROVIDERS if providers.get(name).signs_body]
 
 
 def refused(response: dict[str, object]) -> bool:

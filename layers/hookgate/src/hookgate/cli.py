@@ -114,7 +114,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="file of headers: 'Name: value' lines, or a JSON object",
     )
-    verify.add_argument("--url", help="the URL the provider called (URL-signing providers)")
+    verify.add_argument(
+        "--url", help="the URL the provider called (URL-signing providers; default as `sign`)"
+    )
     verify.add_argument("--tolerance", type=int, default=300, help="seconds (default 300)")
     verify.add_argument("--now", type=int, help="judge as of this Unix time (default: now)")
     verify.set_defaults(run=_verify)
@@ -228,8 +230,8 @@ def _verify(args: argparse.Namespace) -> int:
     secret = _secret(args, local_default=False)
     body = _read(args.body)
     headers = _parse_headers(_read(args.headers).decode("utf-8", "replace"))
-    url = args.url or "https://localhost/"
-    request = Request.from_event(SHAPES["rest"]("POST", url, headers, body), public_url=args.url)
+    url = _endpoint(args)
+    request = Request.from_event(SHAPES["rest"]("POST", url, headers, body))
     now = time.time() if args.now is None else args.now
     try:
         material = SecretMaterial.parse(secret)

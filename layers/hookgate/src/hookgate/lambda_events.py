@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 __all__ = ["SHAPES", "function_url_event", "http_api_event", "rest_event"]
 
@@ -20,6 +20,12 @@ def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     for key, value in pairs:
         grouped.setdefault(key, []).append(value)
     return grouped
+
+
+def _forwarded(parts: SplitResult) -> list[tuple[str, str]]:
+    # What API Gateway adds: how the client reached it (URL-signing providers need the scheme).
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return [("X-Forwarded-Proto", parts.scheme), ("X-Forwarded-Port", str(port))]
 
 
 def rest_event(
@@ -34,7 +40,7 @@ def rest_event(
     """An API Gateway REST API (payload 1.0) proxy event."""
     parts = urlsplit(url)
     path = parts.path or "/"
-    header_list = [("Host", parts.netloc), *headers]
+    header_list = [("Host", parts.netloc), *_forwarded(parts), *headers]
     multi_headers = _grouped(header_list)
     multi_query = _grouped(parse_qsl(parts.query, keep_blank_values=True))
     # On the execute-api domain the stage is the first path segment; the resource path follows.
@@ -80,6 +86,7 @@ def http_api_event(
     parts = urlsplit(url)
     path = parts.path or "/"
     joined: dict[str, str] = {"host": parts.netloc}
+    joined.update((name.lower(), value) for name, value in _forwarded(parts))
     cookies: list[str] = []
     for name, value in headers:
         key = name.lower()

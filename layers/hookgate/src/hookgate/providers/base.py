@@ -136,6 +136,9 @@ class Provider:
     example_event_type: str
     #: The header carrying the signature (or token): what a request without it lacks.
     signature_header: str
+    #: Whether the signature covers the body; a shared token (GitLab, Okta, Graph's client
+    #: state) authenticates the sender only.
+    signs_body: bool = True
     #: Whether the signature covers a timestamp (and so stale and future ones are refused).
     signs_timestamp: bool = False
     #: Non-secret headers copied into the published event, besides the common ones.

@@ -51,6 +51,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="Push Hook",
     signature_header=TOKEN_HEADER,
+    signs_body=False,
     forwarded_headers=(
         EVENT_HEADER,
         "X-Gitlab-Event-UUID",
