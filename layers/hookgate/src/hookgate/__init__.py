@@ -70,7 +70,7 @@ def build_pipeline(
     from aws_lambda_powertools import Logger, Metrics
 
     from hookgate import providers
-    from hookgate.aws import client_for
+    from hookgate.aws import client_for, guarded
     from hookgate.publish import EventPublisher, PayloadStore
     from hookgate.replay import ReplayGuard
     from hookgate.secrets import SecretStore
@@ -81,7 +81,7 @@ def build_pipeline(
     given = dict(clients or {})
 
     def client(service: str) -> Any:
-        return given[service] if service in given else client_for(service)
+        return guarded(given[service] if service in given else client_for(service))
 
     logger = Logger(service="hookgate")
     logger.append_keys(provider=definition.name)

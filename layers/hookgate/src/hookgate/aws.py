@@ -1,26 +1,81 @@
-"""boto3 clients with timeouts and retries that fit inside a provider's delivery timeout."""
+"""boto3 clients whose calls fit inside a provider's delivery timeout and the Lambda timeout."""
 
 from __future__ import annotations
 
+import time
+from contextvars import ContextVar
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError
 
-__all__ = ["CLIENT_CONFIG", "client_for"]
+__all__ = [
+    "CALL_MARGIN_S",
+    "CLIENT_CONFIG",
+    "DeadlineExceeded",
+    "client_for",
+    "deadline_for",
+    "guarded",
+    "set_deadline",
+]
 
-# Providers give up after 3 s (Slack) to 30 s; a hung connection must not eat that budget.
-# Two attempts in "standard" mode retry throttling and 5xx once, with jitter.
+# DynamoDB, EventBridge, S3 and Secrets Manager answer in milliseconds; a connection that takes
+# longer than this is better abandoned while the provider still waits. Two attempts in all, in
+# "standard" mode retry throttling, 5xx and timeouts once, with jitter.
 # Client-side parameter validation is off: hookgate's requests have fixed shapes, exercised by
 # the integration tests against the emulator, and validating them costs about 0.1 ms a request
 # (measured by `make bench`); AWS still validates every request on its side.
 CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
-    retries={"max_attempts": 2, "mode": "standard"},
+    connect_timeout=0.5,
+    read_timeout=1.0,
+    retries={"total_max_attempts": 2, "mode": "standard"},
     tcp_keepalive=True,
     parameter_validation=False,
 )
+#: How long one attempt may take at worst: no call starts later than this before the answer
+#: is due.
+CALL_MARGIN_S = 1.5
+
+_deadline: ContextVar[float | None] = ContextVar("hookgate_aws_deadline", default=None)
+
+
+class DeadlineExceeded(BotoCoreError):
+    """No AWS call is started once the answer is almost due: better a prompt 503 (the provider
+    retries) than an answer the provider, or Lambda, no longer waits for."""
+
+    fmt = "no time left for an AWS call"
+
+
+def deadline_for(provider_timeout_s: float, context: Any) -> float:
+    """The monotonic time after which no AWS call starts: the provider's timeout or the
+    Lambda's remaining time, whichever ends first, less one call's worst case."""
+    budget_s = provider_timeout_s
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        budget_s = min(budget_s, remaining() / 1000)
+    return time.monotonic() + budget_s - CALL_MARGIN_S
+
+
+def set_deadline(deadline: float | None) -> None:
+    """Set (or clear, with None) the deadline of the request being handled."""
+    _deadline.set(deadline)
+
+
+def _refuse_after_deadline(event_name: str = "", **_: Any) -> None:
+    # Releasing a replay record after a failure is always attempted: it is what lets the
+    # provider's retry through at once. It is one call, within the margin.
+    if event_name.endswith(".DeleteItem"):
+        return
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise DeadlineExceeded()
+
+
+def guarded(client: Any) -> Any:
+    """`client`, refusing to send (first attempts and retries alike) after the deadline."""
+    client.meta.events.register("before-send", _refuse_after_deadline)
+    return client
 
 
 def client_for(service: str) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from hookgate.aws import deadline_for, set_deadline
 from hookgate.config import Settings
 from hookgate.crypto import fingerprint
 from hookgate.errors import BadSignature, DownstreamError, HookgateError, MethodNotAllowed
@@ -83,6 +84,7 @@ class Pipeline:
 
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
+        set_deadline(deadline_for(self.provider.timeout_s, context))
         self._logger.remove_keys(["correlation_id", "delivery_id", "event_type"])
         # One log record per request (each costs tens of microseconds): the outcome, and for
         # rejections the reason, at a level that follows the status.
@@ -101,6 +103,7 @@ class Pipeline:
                 for f in traceback.extract_tb(error.__traceback__)
             ]
         finally:
+            set_deadline(None)
             if self._metrics.metric_set:
                 self._metrics.flush_metrics()
         status = response["statusCode"]
@@ -225,7 +228,9 @@ class Pipeline:
 
 
 def _describe_cause(cause: BaseException) -> str:
-    code = getattr(cause, "response", {}).get("Error", {}).get("Code")
+    # botocore's ClientError carries a response dict; its connection errors may carry None.
+    response = getattr(cause, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
     nested = cause.__cause__ or cause.__context__
     name = type(cause).__name__
     if code:

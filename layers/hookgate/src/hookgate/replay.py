@@ -6,7 +6,9 @@ one update after):
 1. `PutItem` with a condition that no live record exists: the record is INPROGRESS, expiring
    with the Lambda invocation's remaining time, so a crashed invocation does not block retries.
 2. Publish. If it raises, the record is deleted, so the provider's retry is processed again.
-3. `UpdateItem` to COMPLETED, expiring after the TTL (longer than any provider retries).
+3. `UpdateItem` to COMPLETED, expiring after the TTL (longer than any provider retries); if
+   that fails, it is tried once more, and the delivery is acknowledged either way (it is on
+   the bus).
 
 A second delivery of a COMPLETED id is a replay: acknowledged, not published. One that arrives
 while the first is INPROGRESS gets a 5xx, so the provider retries it after the first settles.
@@ -15,6 +17,7 @@ while the first is INPROGRESS gets a 5xx, so the provider retries it after the f
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +94,13 @@ class ReplayGuard:
             return {"event_id": action()}
 
         self._once = once
+        self._store = store
+
+    def _complete(self, delivery_id: str, event_id: str) -> None:
+        with suppress(Exception):  # best effort: the caller acknowledges either way
+            self._store.save_success(
+                data={"delivery_id": delivery_id}, result={"event_id": event_id}
+            )
 
     def run_once(
         self,
@@ -121,7 +131,10 @@ class ReplayGuard:
         except IdempotencyPersistenceLayerError as exc:
             if published:
                 # The event is on the bus; only marking it COMPLETED failed. Acknowledge it:
-                # a 5xx would make the provider retry and publish it a second time.
+                # a 5xx would make the provider retry and publish it a second time. Try once
+                # more to complete the record, or a duplicate arriving after the in-progress
+                # expiry would be published again.
+                self._complete(delivery_id, published[-1])
                 return Outcome(event_id=published[-1], duplicate=False)
             raise DownstreamError() from exc
         return Outcome(event_id=str(result["event_id"]), duplicate=bool(result.get(_REPLAYED)))

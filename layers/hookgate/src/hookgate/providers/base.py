@@ -141,6 +141,9 @@ class Provider:
     signs_body: bool = True
     #: Whether the signature covers a timestamp (and so stale and future ones are refused).
     signs_timestamp: bool = False
+    #: How long the provider waits for an answer (its documentation): no AWS call starts
+    #: when it could not finish in time.
+    timeout_s: float = 10.0
     #: Non-secret headers copied into the published event, besides the common ones.
     forwarded_headers: tuple[str, ...] = ()
     methods: frozenset[str] = frozenset({"POST"})

@@ -150,6 +150,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="APPLICATION_COMMAND",
     signature_header=SIGNATURE_HEADER,
+    timeout_s=3.0,
     signs_timestamp=True,
     handshake=handshake,
     acknowledge=acknowledge,

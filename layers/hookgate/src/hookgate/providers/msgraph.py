@@ -101,6 +101,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="created",
     signature_header=SIGNATURE_FIELD,
+    timeout_s=3.0,
     signs_body=False,
     handshake=handshake,
     handshake_before_verify=True,

@@ -71,6 +71,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="user.lifecycle.create",
     signature_header=TOKEN_HEADER,
+    timeout_s=3.0,
     signs_body=False,
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,

@@ -103,6 +103,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="app_mention",
     signature_header=SCHEME.signature.header,
+    timeout_s=3.0,
     signs_timestamp=True,
     forwarded_headers=("X-Slack-Retry-Num", "X-Slack-Retry-Reason"),
     handshake=handshake,

@@ -119,6 +119,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="channel.follow",
     signature_header=SIGNATURE.header,
+    timeout_s=3.0,
     signs_timestamp=True,
     forwarded_headers=(
         ID_HEADER,

@@ -78,6 +78,7 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="meeting.started",
     signature_header=SCHEME.signature.header,
+    timeout_s=3.0,
     signs_timestamp=True,
     forwarded_headers=("x-zm-trackingid",),
     handshake=handshake,
