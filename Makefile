@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events invoke sam-local template bench build send deploy clean
+.PHONY: help run test lint unit events invoke sam-local fuzz load template bench build send deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,12 @@ invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=<provider> [
 
 sam-local: $(STAMP) ## Set up real `sam local invoke`/`start-api` here (Docker, base image, build)
 	$(BIN)/python -m dev.samlocal
+
+fuzz: $(STAMP) ## Coverage-guided fuzzing of every parser (atheris), FUZZ_SECONDS=60 by default
+	$(BIN)/python -m dev.fuzz -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1
+
+load: $(STAMP) ## Load test of the local stack (5000 deliveries) -> bench/load.json, bench/load.md
+	$(BIN)/python -m bench.load $(ARGS)
 
 template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/render_template.py
 	$(BIN)/python -m dev.render_template
