@@ -16,6 +16,11 @@ from dev.emulator import LocalResources, MotoServer, provision, receive_events
 from dev.samples import STORED_DEV_SECRETS
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` run after all the others."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
 @dataclass
 class LambdaContext:
     """The attributes of the Lambda runtime's context object that hookgate and Powertools read."""

@@ -13,6 +13,7 @@ from typing import Any
 import stripe
 
 from tests import shapes
+from tests.leaks import remember_secret, remember_signatures
 
 
 def stripe_event(
@@ -43,6 +44,8 @@ def stripe_event(
         ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
         ("Stripe-Signature", header),
     ]
+    remember_secret(secret)
+    remember_signatures(dict(headers), "Stripe-Signature")
     return shapes.rest_v1(headers=headers, body=body, **shape_kwargs), body, event_id
 
 
@@ -67,4 +70,6 @@ def github_event(
         ("X-GitHub-Hook-ID", "292430182"),
         ("X-Hub-Signature-256", signature),
     ]
+    remember_secret(secret)
+    remember_signatures(dict(headers), "X-Hub-Signature-256")
     return shapes.rest_v1(headers=headers, body=body, **shape_kwargs), body, delivery_id

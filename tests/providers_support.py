@@ -15,11 +15,12 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 
-from dev.samples import DEV_SECRETS
+from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from hookgate import providers
 from hookgate.secrets import SecretMaterial
 from hookgate.simulate import TestDelivery, make_delivery
 from tests import shapes
+from tests.leaks import remember_secret, remember_signatures
 
 #: Providers whose delivery id is the body's digest (they send no id).
 ID_IS_BODY_DIGEST = frozenset(
@@ -41,15 +42,32 @@ def delivery(
     delivery_id: str | None = None,
     event_type: str | None = None,
 ) -> TestDelivery:
-    return make_delivery(
+    signing = DEV_SECRETS[provider] if secret is None else secret
+    sent = make_delivery(
         provider,
-        DEV_SECRETS[provider] if secret is None else secret,
+        signing,
         body=body,
         timestamp=timestamp,
         delivery_id=delivery_id,
         event_type=event_type,
         url=url_for(provider),
     )
+    header = providers.get(provider).signature_header
+    remember_secret(signing, DEV_SECRETS[provider], STORED_DEV_SECRETS[provider])
+    remember_signatures(sent.headers, header)
+    if signing != DEV_SECRETS[provider]:
+        # What hookgate computes and compares for this body: must not leak either.
+        expected = make_delivery(
+            provider,
+            DEV_SECRETS[provider],
+            body=sent.body,
+            timestamp=timestamp,
+            delivery_id=delivery_id,
+            event_type=event_type,
+            url=url_for(provider),
+        )
+        remember_signatures(expected.headers, header)
+    return sent
 
 
 def event_of(

@@ -11,6 +11,7 @@ import pytest
 from dev import template
 from dev.emulator import LocalResources, MotoServer
 from hookgate import Pipeline, build_pipeline
+from tests.leaks import recording
 
 #: The AWS services a function uses.
 SERVICES = ("secretsmanager", "dynamodb", "events", "s3")
@@ -44,7 +45,9 @@ def make_pipeline(aws: MotoServer, resources: LocalResources, clock: Clock) -> P
         """`clients` replaces the emulator's client for a service (to inject faults)."""
         env = {**resources.env_for(template.function_for(provider)), **env_overrides}
         all_clients = {s: aws.client(s) for s in SERVICES} | (clients or {})
-        return build_pipeline(provider, environ=env, clients=all_clients, clock=clock)
+        pipeline = build_pipeline(provider, environ=env, clients=all_clients, clock=clock)
+        pipeline.handle_lambda = recording(pipeline.handle_lambda)
+        return pipeline
 
     return make
 

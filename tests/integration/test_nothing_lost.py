@@ -24,6 +24,7 @@ from dev.faults import Fault, FaultProxy
 from hookgate import build_pipeline
 from tests.conftest import Bus, LambdaContext
 from tests.integration.test_faults import lambda_clients
+from tests.leaks import recording
 from tests.providers_support import delivery, event_of
 
 PROVIDERS = ("github", "stripe", "slack")
@@ -96,6 +97,7 @@ def test_any_interleaving_publishes_each_genuine_delivery_exactly_once(
     bus.drain()
     env = resources.env_for(template.function_for(provider))
     handler = build_pipeline(provider, environ=env, clients=lambda_clients(proxy.endpoint))
+    handler.handle_lambda = recording(handler.handle_lambda)
     ids = [str(uuid.uuid4()) for _ in range(3)]
     genuine = [delivery(provider, delivery_id=i) for i in ids]
     # Forgeries: the same deliveries with another body, signed with another secret.
