@@ -25,7 +25,8 @@ from bench.rss import report_peak_rss
 def floor_handle(
     event: dict[str, Any], secret: str, clients: dict[str, Any], env: dict[str, str]
 ) -> None:
-    """The least any receiver does: decode, one HMAC, conditional write, PutEvents, update."""
+    """The least any receiver does: decode, one verification, conditional write, PutEvents,
+    update."""
     body = base64.b64decode(event["body"])
     headers = {k.lower(): v[-1] for k, v in event["multiValueHeaders"].items()}
     if "stripe-signature" in headers:
@@ -35,6 +36,15 @@ def floor_handle(
             headers["stripe-signature"].split("v1=")[1],
         )
         expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    elif "x-signature-ed25519" in headers:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        public_key = Ed25519PublicKey.from_public_bytes(
+            bytes.fromhex(json.loads(secret)["public_key"])
+        )
+        signed = headers["x-signature-timestamp"].encode() + body
+        public_key.verify(bytes.fromhex(headers["x-signature-ed25519"]), signed)
+        expected = offered = ""
     else:
         offered = headers["x-hub-signature-256"]
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -25,11 +25,12 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bench.cold_hookgate import Context
 from bench.floor import floor_handle
 from bench.responder import LocalResponder
-from bench.workload import PROVIDERS, SECRETS, SIZES, Case, delivery_event
+from bench.workload import PROVIDERS, SIZES, STORED_SECRETS, Case, delivery_event
 from dev import template
 from dev.emulator import FAKE_CREDENTIALS, REGION, MotoServer, environ_without_aws, provision
 from dev.runtime import LambdaFunction
@@ -59,7 +60,7 @@ def _pct(values: list[float], q: float) -> float:
 def cold_starts(cases: list[Case], runs: int) -> list[dict[str, Any]]:
     results = []
     with MotoServer() as aws, tempfile.TemporaryDirectory() as scratch:
-        resources = provision(aws, {**STORED_DEV_SECRETS, **SECRETS})
+        resources = provision(aws, {**STORED_DEV_SECRETS, **STORED_SECRETS})
         for case in cases:
             logical_id = template.function_for(case.provider)
             env = {
@@ -132,7 +133,7 @@ def warm(
                 "HOOKGATE_SECRET_ID": "secret", "HOOKGATE_PAYLOAD_BUCKET": "payloads"}  # fmt: skip
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         for case in cases:
-            responder = LocalResponder(SECRETS[case.provider])
+            responder = LocalResponder(STORED_SECRETS[case.provider])
             # hookgate's clients carry its own botocore config; the floor's are boto3's defaults,
             # as hand-written code would create them. Both are answered by the same responder.
             clients = _stubbed_clients(responder, CLIENT_CONFIG)
@@ -148,7 +149,7 @@ def warm(
                 hookgate_ns = time.perf_counter_ns() - started
                 assert response["statusCode"] == 200, response
                 started = time.perf_counter_ns()
-                floor_handle(event, SECRETS[case.provider], floor_clients, env_base)
+                floor_handle(event, STORED_SECRETS[case.provider], floor_clients, env_base)
                 floor_ns = time.perf_counter_ns() - started
                 if index >= 20:
                     samples["hookgate"].append(hookgate_ns)
@@ -183,13 +184,14 @@ def _rate(work: Callable[[], object], size: int, seconds: float) -> float:
 
 
 def _verifiers(case: Case) -> tuple[Callable[[], object], Callable[[], object], int]:
-    """(hookgate's verify, a direct hmac call doing the same check, body size) for a case."""
+    """(hookgate's verify, a direct hmac / cryptography call doing the same check, body size)."""
     request = Request.from_event(delivery_event(case))
-    secret = SECRETS[case.provider]
-    material = SecretMaterial.parse(secret)
+    stored = STORED_SECRETS[case.provider]
+    material = SecretMaterial.parse(stored)
     definition = providers.get(case.provider)
-    now, key, body = time.time(), secret.encode(), request.body
+    now, body = time.time(), request.body
     if case.provider == "stripe":
+        key = stored.encode()
         header = request.headers["stripe-signature"]
         prefix = header.split(",")[0][2:].encode() + b"."
         offered = header.split("v1=")[1].encode()
@@ -198,7 +200,18 @@ def _verifiers(case: Case) -> tuple[Callable[[], object], Callable[[], object], 
             mac = hmac.new(key, prefix, hashlib.sha256)
             mac.update(body)
             return hmac.compare_digest(mac.hexdigest().encode(), offered)
+    elif case.provider == "discord":
+        public_key = Ed25519PublicKey.from_public_bytes(
+            bytes.fromhex(json.loads(stored)["public_key"])
+        )
+        signature = bytes.fromhex(request.headers["x-signature-ed25519"])
+        timestamp = request.headers["x-signature-timestamp"].encode()
+
+        def direct() -> bool:
+            public_key.verify(signature, timestamp + body)
+            return True
     else:
+        key = stored.encode()
         offered = request.headers["x-hub-signature-256"].encode()
 
         def direct() -> bool:
@@ -212,6 +225,9 @@ def _verifiers(case: Case) -> tuple[Callable[[], object], Callable[[], object], 
     return hookgate, direct, len(body)
 
 
+SCHEMES = {"stripe": "hmac-sha256", "github": "hmac-sha256", "discord": "ed25519"}
+
+
 def verify_throughput(cases: list[Case], seconds: float) -> list[dict[str, Any]]:
     results = []
     for case in cases:
@@ -222,7 +238,7 @@ def verify_throughput(cases: list[Case], seconds: float) -> list[dict[str, Any]]
             rates["hookgate"].append(_rate(hookgate, size, seconds / 10))
         h, d = statistics.median(rates["hookgate"]), statistics.median(rates["direct"])
         results.append(
-            {"case": case.name, "scheme": "hmac-sha256", "hookgate_mb_s": round(h, 1),
+            {"case": case.name, "scheme": SCHEMES[case.provider], "hookgate_mb_s": round(h, 1),
              "direct_mb_s": round(d, 1), "ratio": round(h / d, 3)}
         )  # fmt: skip
     return results
@@ -260,7 +276,7 @@ def layer_size() -> dict[str, Any]:
 def end_to_end(deliveries: int) -> list[dict[str, Any]]:
     results = []
     with MotoServer() as aws:
-        resources = provision(aws, {**STORED_DEV_SECRETS, **SECRETS})
+        resources = provision(aws, {**STORED_DEV_SECRETS, **STORED_SECRETS})
         stripe = template.function_for("stripe")
         env = {**resources.env_for(stripe), "POWERTOOLS_LOG_LEVEL": "WARNING",
                "PYTHONPATH": str(ROOT)}  # fmt: skip

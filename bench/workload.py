@@ -7,12 +7,22 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from hookgate import providers
 from hookgate.lambda_events import rest_event
 from hookgate.simulate import make_delivery
 
 SIZES = {"10KB": 10 * 1024, "1MB": 1024 * 1024}
-PROVIDERS = ("stripe", "github")
-SECRETS = {"stripe": "whsec_bench_secret_0123456789", "github": "bench-secret-github"}
+PROVIDERS = ("stripe", "github", "discord")
+#: What signs each provider's deliveries (Discord: an Ed25519 private key seed, hex).
+SECRETS = {
+    "stripe": "whsec_bench_secret_0123456789",
+    "github": "bench-secret-github",
+    "discord": "62656e63682d656432353531392d736565642d666f722d646973636f72642121",
+}
+#: What the functions' secrets hold (Discord: the public key).
+STORED_SECRETS = {
+    name: providers.get(name).stored_secret(secret) for name, secret in SECRETS.items()
+}
 
 
 @dataclass
