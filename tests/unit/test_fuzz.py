@@ -93,14 +93,14 @@ def test_verifiers_raise_only_unauthorized_and_accept_only_genuine(
             ).items(),
         ]
     request = Request.from_event(shapes.rest_v1(headers=pairs, body=body))
-    for provider in (stripe, github):
+    for provider in (stripe.PROVIDER, github.PROVIDER):
         try:
             verification = provider.verify(request, MATERIAL, now_s=NOW, tolerance_s=300)
         except Unauthorized:
             continue
         # Accepted: then the offered signature is the real one for one of the secrets.
         key = MATERIAL.signing_secrets[verification.key_index].encode()
-        if provider is github:
+        if provider is github.PROVIDER:
             expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
             assert request.headers["X-Hub-Signature-256"] == expected
         else:

@@ -21,7 +21,7 @@ DOC_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c
 
 def verify(body: bytes, headers: list[tuple[str, str]], *secrets: str) -> int:
     request = Request.from_event(shapes.http_v2(headers=headers, body=body))
-    verification = github.verify(
+    verification = github.PROVIDER.verify(
         request, SecretMaterial(signing_secrets=secrets), now_s=0, tolerance_s=300
     )
     return verification.key_index

@@ -61,7 +61,7 @@ def test_verification_any_shape_accepts_signature_over_received_bytes(
     )
 
     # WHEN hookgate normalizes and verifies
-    verification = github.verify(
+    verification = github.PROVIDER.verify(
         Request.from_event(event),
         SecretMaterial(signing_secrets=(secret,)),
         now_s=0,

@@ -28,12 +28,6 @@ HANDSHAKE_HEADER = "X-Hook-Secret"
 AWAITING_HANDSHAKE = json.dumps({"signing_secrets": []})
 
 
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SIGNATURE.verify(request, secret, request.body)
-
-
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
@@ -63,12 +57,6 @@ def event_type(request: Request, payload: Any) -> str | None:
     return f"{kind}.{action}" if isinstance(kind, str) and isinstance(action, str) else None
 
 
-def sign(
-    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
-) -> dict[str, str]:
-    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
-
-
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     kind, _, action = event_type.partition(".")
     event = {
@@ -83,8 +71,8 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="asana",
     docs_url="https://developers.asana.com/docs/webhooks-guide",
-    verify=verify,
-    sign=sign,
+    verify=SIGNATURE.verify_body,
+    sign=SIGNATURE.sign_body,
     delivery_id=lambda request, payload: None,
     event_type=event_type,
     example_body=example_body,

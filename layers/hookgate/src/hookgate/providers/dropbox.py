@@ -20,12 +20,6 @@ from hookgate.secrets import SecretMaterial
 SIGNATURE = HmacHeader("X-Dropbox-Signature")
 
 
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SIGNATURE.verify(request, secret, request.body)
-
-
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
@@ -45,12 +39,6 @@ def event_type(request: Request, payload: Any) -> str | None:
     return None
 
 
-def sign(
-    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
-) -> dict[str, str]:
-    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
-
-
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     return json.dumps({event_type: {"accounts": [f"dbid:{delivery_id[:16]}"]}}).encode()
 
@@ -58,8 +46,8 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="dropbox",
     docs_url="https://www.dropbox.com/developers/reference/webhooks",
-    verify=verify,
-    sign=sign,
+    verify=SIGNATURE.verify_body,
+    sign=SIGNATURE.sign_body,
     delivery_id=lambda request, payload: None,
     event_type=event_type,
     example_body=example_body,

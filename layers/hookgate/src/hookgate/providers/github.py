@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import json
 
-from hookgate.providers.base import Provider, Verification, header_field
+from hookgate.providers.base import Provider, header_field
 from hookgate.providers.schemes import HmacHeader
-from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("X-Hub-Signature-256", prefix="sha256=")
 DELIVERY_HEADER = "X-GitHub-Delivery"
 EVENT_HEADER = "X-GitHub-Event"
-
-
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SIGNATURE.verify(request, secret, request.body)
 
 
 def sign(
@@ -51,7 +43,7 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="github",
     docs_url="https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
-    verify=verify,
+    verify=SIGNATURE.verify_body,
     sign=sign,
     delivery_id=header_field(DELIVERY_HEADER),
     event_type=header_field(EVENT_HEADER),

@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import json
 
-from hookgate.providers.base import Provider, Verification, header_field
-from hookgate.providers.schemes import check_token
-from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
+from hookgate.providers.base import Provider, header_field
+from hookgate.providers.schemes import TokenHeader
 
-TOKEN_HEADER = "X-Gitlab-Token"  # noqa: S105 (a header name)
+TOKEN = TokenHeader("X-Gitlab-Token")
 EVENT_HEADER = "X-Gitlab-Event"
-
-
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return check_token(request, secret, TOKEN_HEADER)
 
 
 def sign(
     secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
 ) -> dict[str, str]:
     return {
-        TOKEN_HEADER: secret,
+        TOKEN.header: secret,
         EVENT_HEADER: event_type,
         "X-Gitlab-Event-UUID": delivery_id,
         "Idempotency-Key": delivery_id,
@@ -44,13 +36,13 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="gitlab",
     docs_url="https://docs.gitlab.com/user/project/integrations/webhooks/",
-    verify=verify,
+    verify=TOKEN.verify,
     sign=sign,
     delivery_id=header_field("Idempotency-Key", "X-Gitlab-Event-UUID"),
     event_type=header_field(EVENT_HEADER),
     example_body=example_body,
     example_event_type="Push Hook",
-    signature_header=TOKEN_HEADER,
+    signature_header=TOKEN.header,
     signs_body=False,
     forwarded_headers=(
         EVENT_HEADER,

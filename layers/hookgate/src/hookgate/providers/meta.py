@@ -23,12 +23,6 @@ from hookgate.secrets import SecretMaterial
 SIGNATURE = HmacHeader("X-Hub-Signature-256", prefix="sha256=")
 
 
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SIGNATURE.verify(request, secret, request.body)
-
-
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
@@ -56,12 +50,6 @@ def event_type(request: Request, payload: Any) -> str | None:
     return f"{payload['object']}.{field}" if isinstance(field, str) else payload["object"]
 
 
-def sign(
-    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
-) -> dict[str, str]:
-    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
-
-
 def stored_secret(signing_secret: str) -> str:
     return json.dumps(
         {"signing_secrets": [signing_secret], "verify_token": f"{signing_secret}-verify-token"}
@@ -78,8 +66,8 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="meta",
     docs_url="https://developers.facebook.com/docs/graph-api/webhooks/getting-started",
-    verify=verify,
-    sign=sign,
+    verify=SIGNATURE.verify_body,
+    sign=SIGNATURE.sign_body,
     delivery_id=lambda request, payload: None,
     event_type=event_type,
     example_body=example_body,

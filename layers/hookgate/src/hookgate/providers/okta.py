@@ -11,18 +11,12 @@ import json
 from typing import Any
 
 from hookgate.providers.base import Provider, Reply, Verification, json_field
-from hookgate.providers.schemes import check_token
+from hookgate.providers.schemes import TokenHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
-TOKEN_HEADER = "Authorization"  # noqa: S105 (a header name)
+TOKEN = TokenHeader("Authorization")
 CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
-
-
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return check_token(request, secret, TOKEN_HEADER)
 
 
 def handshake(
@@ -48,7 +42,7 @@ def event_type(request: Request, payload: Any) -> str | None:
 def sign(
     secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
 ) -> dict[str, str]:
-    return {TOKEN_HEADER: secret}
+    return {TOKEN.header: secret}
 
 
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
@@ -64,13 +58,13 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="okta",
     docs_url="https://developer.okta.com/docs/concepts/event-hooks/",
-    verify=verify,
+    verify=TOKEN.verify,
     sign=sign,
     delivery_id=json_field("eventId"),
     event_type=event_type,
     example_body=example_body,
     example_event_type="user.lifecycle.create",
-    signature_header=TOKEN_HEADER,
+    signature_header=TOKEN.header,
     timeout_s=3.0,
     signs_body=False,
     methods=frozenset({"GET", "POST"}),

@@ -19,8 +19,8 @@ from hookgate.secrets import SecretMaterial
 __all__ = [
     "HmacHeader",
     "TimestampedHmac",
+    "TokenHeader",
     "b64decode",
-    "check_token",
     "parse_unix_time",
     "within_window",
 ]
@@ -72,6 +72,25 @@ class HmacHeader:
     def sign(self, secret: str, *parts: bytes) -> str:
         return self.expected(secret.encode("utf-8"), *parts).decode()
 
+    def verify_body(
+        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+    ) -> Verification:
+        """A `Verifier` for providers that sign the body alone."""
+        return self.verify(request, secret, request.body)
+
+    def sign_body(
+        self,
+        secret: str,
+        body: bytes,
+        *,
+        timestamp: int,
+        delivery_id: str,
+        event_type: str,
+        url: str,
+    ) -> dict[str, str]:
+        """A `Signer` for providers that sign the body alone and send nothing else."""
+        return {self.header: self.sign(secret, body)}
+
 
 @dataclass(frozen=True, slots=True)
 class TimestampedHmac:
@@ -93,7 +112,16 @@ class TimestampedHmac:
         verification = self.signature.verify(request, secret, self._prefix(timestamp), request.body)
         return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
 
-    def sign(self, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+    def sign(
+        self,
+        secret: str,
+        body: bytes,
+        *,
+        timestamp: int,
+        delivery_id: str,
+        event_type: str,
+        url: str,
+    ) -> dict[str, str]:
         return {
             self.signature.header: self.signature.sign(secret, self._prefix(str(timestamp)), body),
             self.timestamp_header: str(timestamp),
@@ -126,19 +154,22 @@ def within_window(
     return replace(verification, signed_at=signed_at)
 
 
-def check_token(request: Request, secret: SecretMaterial, header: str) -> Verification:
-    """A shared token the provider sends as is (GitLab, Okta): compared in constant time with
-    every configured secret. It authenticates the sender, not the body.
+@dataclass(frozen=True, slots=True)
+class TokenHeader:
+    """A shared token the provider sends as is (GitLab, Okta), compared in constant time with
+    every configured secret. It authenticates the sender, not the body."""
 
-    Raises:
-        MissingSignature: the header is absent.
-        BadSignature: no secret equals it.
-    """
-    offered = require_header(request, header).encode("utf-8", "replace")
-    for index, key in enumerate(secret.signing_keys()):
-        if hmac.compare_digest(key, offered):
-            return Verification(scheme="token", key_index=index, signature=offered)
-    raise BadSignature()
+    header: str
+
+    def verify(
+        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+    ) -> Verification:
+        """Raises: MissingSignature (no header), BadSignature (no secret equals it)."""
+        offered = require_header(request, self.header).encode("utf-8", "replace")
+        for index, key in enumerate(secret.signing_keys()):
+            if hmac.compare_digest(key, offered):
+                return Verification(scheme="token", key_index=index, signature=offered)
+        raise BadSignature()
 
 
 def b64decode(text: str) -> bytes:

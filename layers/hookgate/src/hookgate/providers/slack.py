@@ -28,12 +28,6 @@ SCHEME = TimestampedHmac(
 _FORM = "application/x-www-form-urlencoded"
 
 
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SCHEME.verify(request, secret, now_s=now_s, tolerance_s=tolerance_s)
-
-
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
@@ -75,7 +69,14 @@ def sign(
     secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
 ) -> dict[str, str]:
     return {
-        **SCHEME.sign(secret, body, timestamp),
+        **SCHEME.sign(
+            secret,
+            body,
+            timestamp=timestamp,
+            delivery_id=delivery_id,
+            event_type=event_type,
+            url=url,
+        ),
         "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
     }
 
@@ -96,7 +97,7 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="slack",
     docs_url="https://api.slack.com/authentication/verifying-requests-from-slack",
-    verify=verify,
+    verify=SCHEME.verify,
     sign=sign,
     delivery_id=json_field("event_id"),
     event_type=event_type,

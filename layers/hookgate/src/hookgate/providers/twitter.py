@@ -22,12 +22,6 @@ SIGNATURE = HmacHeader("x-twitter-webhooks-signature", encoding="base64", prefix
 _NOT_EVENTS = frozenset({"for_user_id", "user_has_blocked", "source"})
 
 
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SIGNATURE.verify(request, secret, request.body)
-
-
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
@@ -48,12 +42,6 @@ def event_type(request: Request, payload: Any) -> str | None:
     return None
 
 
-def sign(
-    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
-) -> dict[str, str]:
-    return {SIGNATURE.header: SIGNATURE.sign(secret, body)}
-
-
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     event = {"id_str": delivery_id[:18], "text": "hello", "timestamp_ms": str(timestamp * 1000)}
     return json.dumps({"for_user_id": "2244994945", event_type: [event]}).encode()
@@ -62,8 +50,8 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="twitter",
     docs_url="https://docs.x.com/x-api/account-activity/introduction",
-    verify=verify,
-    sign=sign,
+    verify=SIGNATURE.verify_body,
+    sign=SIGNATURE.sign_body,
     delivery_id=lambda request, payload: None,
     event_type=event_type,
     example_body=example_body,

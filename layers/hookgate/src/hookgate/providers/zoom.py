@@ -26,12 +26,6 @@ SCHEME = TimestampedHmac(
 URL_VALIDATION = "endpoint.url_validation"
 
 
-def verify(
-    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-) -> Verification:
-    return SCHEME.verify(request, secret, now_s=now_s, tolerance_s=tolerance_s)
-
-
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
@@ -50,14 +44,6 @@ def handshake(
     return Reply.json({"plainToken": plain, "encryptedToken": encrypted})
 
 
-def sign(
-    secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
-) -> dict[str, str]:
-    return {
-        **SCHEME.sign(secret, body, timestamp),
-    }
-
-
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     meeting = {"id": 85569315032, "uuid": delivery_id, "topic": "hookgate example"}
     event = {
@@ -71,8 +57,8 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="zoom",
     docs_url="https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
-    verify=verify,
-    sign=sign,
+    verify=SCHEME.verify,
+    sign=SCHEME.sign,
     delivery_id=lambda request, payload: None,
     event_type=json_field("event"),
     example_body=example_body,
