@@ -29,11 +29,12 @@ def test_quick_bench_writes_reports_with_every_figure_and_its_floor(tmp_path: Pa
 
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
-    cases = {"stripe 10KB", "stripe 1MB", "github 10KB", "github 1MB"}
+    cases = {f"{p} {size}" for p in ("stripe", "github", "discord") for size in ("10KB", "1MB")}
     assert {r["case"] for r in results["cold_start"]} == cases
     assert all(r["floor_ms"] > 0 and r["hookgate_ms"] > 0 for r in results["cold_start"])
     assert {r["case"] for r in results["warm"]} == cases
     assert {r["case"] for r in results["verify_throughput"]} == cases
+    assert {r["scheme"] for r in results["verify_throughput"]} == {"hmac-sha256", "ed25519"}
     assert {r["side"] for r in results["end_to_end"]} == {"hookgate", "floor"}
     assert results["layer"]["zipped_mib"] > 0
     # The warm path: no Secrets Manager call, one conditional write, one PutEvents, one update;
