@@ -247,3 +247,38 @@ def test_every_provider_has_rejection_and_publish_failure_alarms() -> None:
         assert failed["MetricName"] == "WebhookPublishFailed"
         assert failed["Dimensions"] == [{"Name": "provider", "Value": provider}]
     assert resources["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
+
+
+def test_every_provider_enabled_translates_within_cloudformation_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    document = template.load()
+    resources = {
+        name: {**body, "Properties": {**body.get("Properties", {})}}
+        for name, body in document["Resources"].items()
+    }
+    for body in resources.values():
+        for key in ("CodeUri", "ContentUri"):
+            if key in body["Properties"]:
+                body["Properties"][key] = "s3://bucket/code.zip"
+    everything = {f"Enable{name.capitalize()}": "true" for name in providers.NAMES}
+    assert set(everything) <= set(document["Parameters"])
+
+    translated = transform({**document, "Resources": resources}, everything,
+                           NoManagedPolicies())["Resources"]  # fmt: skip
+
+    assert len(translated) < 500  # CloudFormation's resources per stack
+    [api] = [body for body in translated.values() if body["Type"] == "AWS::ApiGateway::RestApi"]
+    paths = api["Properties"]["Body"]["paths"]
+    for name in providers.NAMES:
+        # Conditional functions make conditional routes: the "enabled" branch.
+        route = paths[f"/webhooks/{name}"]
+        methods = {m.upper() for m in route.get("Fn::If", [None, route])[1]}
+        assert methods == set(providers.get(name).methods), name
