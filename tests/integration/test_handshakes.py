@@ -358,3 +358,25 @@ def test_msgraph_notification_without_client_state_is_refused(
 
     assert refused(response)
     assert bus.seen(settle_s=0.3) == []
+
+
+def test_twitch_revocation_is_published_as_revocation(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    body = json.dumps(
+        {
+            "subscription": {
+                "id": "f1c2a387",
+                "status": "authorization_revoked",
+                "type": "channel.follow",
+            }
+        }
+    ).encode()
+    sent = delivery("twitch", body=body, event_type="revocation")
+
+    response = make_pipeline("twitch").handle_lambda(event_of(sent), lambda_context)
+
+    assert response["statusCode"] == 200
+    [published] = bus.events_for(sent.delivery_id)
+    assert published["detail-type"] == "revocation"
+    assert published["detail"]["headers"]["twitch-eventsub-message-type"] == "revocation"
