@@ -81,7 +81,7 @@ def build_pipeline(
     given = dict(clients or {})
 
     def client(service: str) -> Any:
-        return guarded(given[service] if service in given else client_for(service))
+        return guarded(given[service] if service in given else client_for(service, environ))
 
     logger = Logger(service="hookgate")
     logger.append_keys(provider=definition.name)

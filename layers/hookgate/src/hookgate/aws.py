@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -13,6 +15,7 @@ from botocore.exceptions import BotoCoreError
 __all__ = [
     "CALL_MARGIN_S",
     "CLIENT_CONFIG",
+    "ENV_READ_TIMEOUT",
     "DeadlineExceeded",
     "client_for",
     "deadline_for",
@@ -33,6 +36,7 @@ CLIENT_CONFIG = Config(
     tcp_keepalive=True,
     parameter_validation=False,
 )
+ENV_READ_TIMEOUT = "HOOKGATE_AWS_READ_TIMEOUT_SECONDS"
 #: How long one attempt may take at worst: no call starts later than this before the answer
 #: is due.
 CALL_MARGIN_S = 1.5
@@ -78,6 +82,14 @@ def guarded(client: Any) -> Any:
     return client
 
 
-def client_for(service: str) -> Any:
-    """A client for `service` (honours `AWS_ENDPOINT_URL*` and the region of the function)."""
-    return boto3.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+def client_for(service: str, environ: Mapping[str, str] | None = None) -> Any:
+    """A client for `service` (honours `AWS_ENDPOINT_URL*` and the region of the function).
+
+    `HOOKGATE_AWS_READ_TIMEOUT_SECONDS` lengthens the read timeout, for an AWS emulator that
+    answers far slower than AWS under load (`make load`); deployed functions leave it unset.
+    """
+    config = CLIENT_CONFIG
+    read_timeout = (environ if environ is not None else os.environ).get(ENV_READ_TIMEOUT)
+    if read_timeout:
+        config = config.merge(Config(read_timeout=float(read_timeout)))
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
