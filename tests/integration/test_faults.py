@@ -175,3 +175,30 @@ def test_slow_dependencies_on_a_3_second_provider_get_503_not_a_late_answer(
     assert ("dynamodb:DeleteItem", "forwarded") in proxy.log
     assert retry["statusCode"] == 200
     assert len(bus.events_for(sent.delivery_id)) == 1
+
+
+def test_a_published_delivery_is_recorded_complete_even_after_the_deadline(
+    proxy: FaultProxy, make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    # Slack waits 3 s, so no call starts 1.5 s in. Here the conditional write and PutEvents
+    # stall long enough (each within the read timeout) that the deadline passes while the
+    # event goes on the bus. The write recording it as published must still be made: otherwise
+    # the in-progress record expires and a redelivery is published a second time.
+    handler = make_pipeline("slack", clients=lambda_clients(proxy.endpoint)).handle_lambda
+    sent = delivery("slack")
+    proxy.inject(
+        Fault("dynamodb:PutItem", "slow", delay_s=0.75),
+        Fault("events:PutEvents", "slow", delay_s=0.85),
+    )
+
+    first = handler(event_of(sent), LambdaContext(remaining_ms=3000))
+    first_calls = list(proxy.log)
+    proxy.clear()
+    time.sleep(3.1)  # past the in-progress record's expiry
+    redelivery = handler(event_of(delivery("slack", body=sent.body)), lambda_context)
+
+    assert first["statusCode"] == 200
+    assert first_calls[-1] == ("dynamodb:UpdateItem", "forwarded"), first_calls
+    assert redelivery["statusCode"] == 200
+    assert json.loads(redelivery["body"])["duplicate"] is True
+    assert len(bus.events_for(sent.delivery_id)) == 1

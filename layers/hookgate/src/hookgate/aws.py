@@ -66,10 +66,15 @@ def set_deadline(deadline: float | None) -> None:
     _deadline.set(deadline)
 
 
+#: The replay guard's writes that settle a record, made whatever the time: DeleteItem releases
+#: it after a failure (the provider's retry goes through at once); UpdateItem marks it
+#: COMPLETED once the event is on the bus (without it, the in-progress record would expire and
+#: a redelivery would be published again). Each is one call, within the margin.
+SETTLING_OPERATIONS = (".DeleteItem", ".UpdateItem")
+
+
 def _refuse_after_deadline(event_name: str = "", **_: Any) -> None:
-    # Releasing a replay record after a failure is always attempted: it is what lets the
-    # provider's retry through at once. It is one call, within the margin.
-    if event_name.endswith(".DeleteItem"):
+    if event_name.endswith(SETTLING_OPERATIONS):
         return
     deadline = _deadline.get()
     if deadline is not None and time.monotonic() > deadline:
