@@ -56,13 +56,16 @@ def _public_key(text: str) -> Ed25519PublicKey:
         raise ConfigurationError("the public key must be 32 bytes, hex") from exc
 
 
-def _interaction_type(body: bytes) -> int | None:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
+def _interaction_type(payload: Any) -> int | None:
     kind = payload.get("type") if isinstance(payload, dict) else None
     return kind if isinstance(kind, int) else None
+
+
+def _parsed(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def verify(
@@ -90,16 +93,17 @@ def verify(
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
-    return Reply.json({"type": PING}) if _interaction_type(request.body) == PING else None
+    # The handshake runs before the body is parsed for publishing: a PING is never published.
+    return Reply.json({"type": PING}) if _interaction_type(_parsed(request.body)) == PING else None
 
 
 def acknowledge(request: Request, payload: Any) -> Reply | None:
-    deferred = _DEFERRED.get(_interaction_type(request.body) or 0)
+    deferred = _DEFERRED.get(_interaction_type(payload) or 0)
     return Reply.json(deferred) if deferred is not None else None
 
 
 def event_type(request: Request, payload: Any) -> str | None:
-    return INTERACTION_TYPES.get(_interaction_type(request.body) or 0)
+    return INTERACTION_TYPES.get(_interaction_type(payload) or 0)
 
 
 def _private_key(seed_hex: str) -> Any:
