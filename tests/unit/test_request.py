@@ -144,6 +144,23 @@ def test_from_event_forwarded_port_is_kept_when_not_default() -> None:
     assert Request.from_event(event).url == "https://hooks.example.com:8443/webhooks/x"
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Host", "[")],
+        [("Host", "example.com]")],
+        [("Host", "example.com:port")],
+        [("Host", "example.com"), ("X-Forwarded-Port", "eighty")],
+    ],
+)
+def test_from_event_host_that_is_no_host_is_bad_request(headers: list[tuple[str, str]]) -> None:
+    # Found by `make fuzz`: such a Host made Twilio's URL parsing raise (a 500).
+    event = shapes.rest_v1(headers=headers, body=b"")
+
+    with pytest.raises(BadRequest):
+        Request.from_event(event)
+
+
 @pytest.mark.parametrize("shape", ["rest_v1", "http_v2", "alb"])
 def test_from_event_invalid_base64_is_bad_request(shape: str) -> None:
     event = shapes.ALL_SHAPES[shape](headers=[], body=b"x")

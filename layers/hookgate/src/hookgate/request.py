@@ -13,7 +13,7 @@ import binascii
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from hookgate.errors import BadRequest, PayloadTooLarge
 
@@ -194,7 +194,14 @@ def _origin(headers: Headers, domain: str | None) -> str:
     port = _first(headers.get_all("x-forwarded-port"))
     if port and ":" not in host and (scheme, port) not in (("https", "443"), ("http", "80")):
         host = f"{host}:{port}"
-    return f"{scheme}://{host}"
+    origin = f"{scheme}://{host}"
+    try:
+        # A Host that is no host (a stray bracket, a port that is not a number) would break
+        # every provider that signs the URL; it is the client's error, not ours.
+        urlsplit(origin).port  # noqa: B018
+    except ValueError as exc:
+        raise BadRequest() from exc
+    return origin
 
 
 def _url(base: str, path: str, raw_query: str) -> str:
