@@ -92,7 +92,11 @@ def test_verifiers_raise_only_unauthorized_and_accept_only_genuine(
                 SECRET, body, timestamp=0, delivery_id="d", event_type="e", url=""
             ).items(),
         ]
-    request = Request.from_event(shapes.rest_v1(headers=pairs, body=body))
+    try:
+        request = Request.from_event(shapes.rest_v1(headers=pairs, body=body))
+    except BadRequest:  # a Host that is no host: refused before any verifier runs
+        assert any(name.lower() in ("host", "x-forwarded-port") for name, _ in pairs)
+        return
     for provider in (stripe.PROVIDER, github.PROVIDER):
         try:
             verification = provider.verify(request, MATERIAL, now_s=NOW, tolerance_s=300)
@@ -177,9 +181,13 @@ def test_every_verifier_accepts_only_the_genuine_request(
                     name,
                     value[:cut] + data.draw(st.text(max_size=3)) + value[cut + 1 :],
                 )
-    request = Request.from_event(
-        shapes.rest_v1(headers=headers, body=body), public_url=url.rsplit("?", 1)[0]
-    )
+    try:
+        request = Request.from_event(
+            shapes.rest_v1(headers=headers, body=body), public_url=url.rsplit("?", 1)[0]
+        )
+    except BadRequest:  # a Host that is no host: refused before any verifier runs
+        assert any(name.lower() in ("host", "x-forwarded-port") for name, _ in headers)
+        return
 
     try:
         definition.verify(request, material, now_s=NOW, tolerance_s=300)
