@@ -108,10 +108,46 @@ CASES: dict[str, Callable[[], tuple[str, str | None, str]]] = {
     ),
     "several_v1_none_valid": lambda: (BODY, f"t={_now()},v1={'0' * 64},v1={'1' * 64}", SECRET),
     "empty_body_signed": lambda: ("", sdk_header("", SECRET, _now()), SECRET),
+    # How the header is split: the first `t` counts, a second "=" ends a value, unknown items
+    # are ignored, a `v1` without "=" spoils the header, and nothing is stripped.
+    "timestamp_twice_first_signed": lambda: (
+        BODY,
+        sdk_header(BODY, SECRET, _now()).replace(",", f",t={_now() - 1000},", 1),
+        SECRET,
+    ),
+    "timestamp_twice_second_signed": lambda: (
+        BODY,
+        f"t={_now() - 1000}," + sdk_header(BODY, SECRET, _now()),
+        SECRET,
+    ),
+    "extra_equals_after_values": lambda: (
+        BODY,
+        sdk_header(BODY, SECRET, _now()).replace(",", "=junk,") + "=junk",
+        SECRET,
+    ),
+    "unknown_item_without_equals": lambda: (
+        BODY,
+        sdk_header(BODY, SECRET, _now()) + ",garbage",
+        SECRET,
+    ),
+    "v1_without_equals": lambda: (BODY, sdk_header(BODY, SECRET, _now()) + ",v1", SECRET),
+    "space_after_comma": lambda: (
+        BODY,
+        sdk_header(BODY, SECRET, _now()).replace(",", ", "),
+        SECRET,
+    ),
 }
 
 
-GENUINE = {"valid", "valid_at_edge_of_window", "several_v1_one_valid", "empty_body_signed"}
+GENUINE = {
+    "valid",
+    "valid_at_edge_of_window",
+    "several_v1_one_valid",
+    "empty_body_signed",
+    "timestamp_twice_first_signed",
+    "extra_equals_after_values",
+    "unknown_item_without_equals",
+}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -136,6 +172,15 @@ def test_verify_valid_is_accepted_by_both() -> None:
 def test_verify_future_timestamp_rejected_though_sdk_accepts() -> None:
     # The one deliberate difference: the SDK checks only the past side of the window.
     header = sdk_header(BODY, SECRET, _now() + 301)
+
+    assert sdk_accepts(BODY.encode(), header, SECRET)
+    with pytest.raises(StaleTimestamp):
+        hookgate_verify(BODY.encode(), header, (SECRET,))
+
+
+def test_verify_signed_timestamp_beyond_any_float_is_stale_not_a_crash() -> None:
+    # Only the secret's holder can sign it, but it must still be a 401, not an OverflowError.
+    header = sdk_header(BODY, SECRET, 10**400)
 
     assert sdk_accepts(BODY.encode(), header, SECRET)
     with pytest.raises(StaleTimestamp):

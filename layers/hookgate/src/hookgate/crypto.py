@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from hookgate.errors import BadSignature, StaleTimestamp
 
@@ -37,12 +36,14 @@ def hmac_digest(algorithm: str, key: bytes, *parts: bytes) -> bytes:
     return mac.digest()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, which
+# costs more than the rest of the matching for a 10 KB body. Nothing mutates it.
+@dataclass(slots=True)
 class Match:
     """Which configured key verified, and the offered signature it matched."""
 
     key_index: int
-    signature: bytes
+    signature: bytes = field(repr=False)
 
 
 def match_any(
@@ -67,21 +68,21 @@ def match_any(
     raise BadSignature()
 
 
-def check_timestamp(signed_at_s: int, *, now_s: float, tolerance_s: int) -> datetime:
-    """The signed time as an aware datetime, if within `tolerance_s` of now in either direction.
+def check_timestamp(signed_at_s: int, *, now_s: float, tolerance_s: int) -> None:
+    """Accept `signed_at_s` only within `tolerance_s` of now, in either direction.
 
     A timestamp in the future is as suspicious as one in the past: it would let a captured
     delivery be replayed for longer than the window.
 
     Raises:
-        StaleTimestamp: the timestamp is outside the window or not representable.
+        StaleTimestamp: the timestamp is outside the window (or too large to compare).
     """
-    if abs(now_s - signed_at_s) > tolerance_s:
-        raise StaleTimestamp()
     try:
-        return datetime.fromtimestamp(signed_at_s, tz=UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise StaleTimestamp() from exc
+        outside = abs(now_s - signed_at_s) > tolerance_s
+    except OverflowError:  # an integer beyond any float: no real time
+        outside = True
+    if outside:
+        raise StaleTimestamp()
 
 
 def fingerprint(data: bytes) -> str:

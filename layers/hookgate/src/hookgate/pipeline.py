@@ -151,7 +151,7 @@ class Pipeline:
             "verification": {
                 "scheme": verification.scheme,
                 "key_index": verification.key_index,
-                "signed_at": _rfc3339(verification.signed_at) if verification.signed_at else None,
+                "signed_at": _rfc3339(signed_at) if (signed_at := verification.signed_at) else None,
             },
             "headers": {
                 name: request.headers[name] for name in self._forwarded if name in request.headers

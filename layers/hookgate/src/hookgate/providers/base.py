@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hookgate.errors import MissingSignature
@@ -30,7 +30,8 @@ __all__ = [
 COMMON_FORWARDED_HEADERS = ("content-type", "user-agent")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the same reason as `crypto.Match`: one is made per request. Nothing mutates it.
+@dataclass(slots=True)
 class Verification:
     """How a delivery was proven genuine (published as `detail.verification`)."""
 
@@ -38,7 +39,15 @@ class Verification:
     key_index: int
     #: The offered signature that matched (never logged or published).
     signature: bytes = field(repr=False)
-    signed_at: datetime | None = None
+    #: The signed Unix time, for schemes that sign one (checked against the window).
+    signed_at_s: int | None = None
+
+    @property
+    def signed_at(self) -> datetime | None:
+        """The signed time as an aware UTC datetime (made only when asked for)."""
+        if self.signed_at_s is None:
+            return None
+        return datetime.fromtimestamp(self.signed_at_s, tz=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,17 +21,27 @@ SCHEME = "v1"
 
 
 def _parse(header: str) -> tuple[int, list[str]]:
-    # Parsed the way Stripe's own SDK does (split on "," then "="), so both accept and reject
-    # the same headers.
-    items = [item.split("=", 2) for item in header.split(",")]
-    try:
-        timestamp = int(next(item[1] for item in items if item[0] == "t"))
-        signatures = [item[1] for item in items if item[0] == SCHEME]
-    except (StopIteration, IndexError, ValueError) as exc:
-        raise BadSignature() from exc
-    if not signatures:
+    # Parsed the way Stripe's own SDK does (split on "," and then at most twice on "=", taking
+    # the middle part; the first `t` counts), so both accept and reject the same headers.
+    timestamp: str | None = None
+    signatures: list[str] = []
+    for item in header.split(","):
+        name, separator, value = item.partition("=")
+        if name != "t" and name != SCHEME:
+            continue
+        if not separator:
+            raise BadSignature()
+        value = value.partition("=")[0]
+        if name == SCHEME:
+            signatures.append(value)
+        elif timestamp is None:
+            timestamp = value
+    if timestamp is None or not signatures:
         raise BadSignature()
-    return timestamp, signatures
+    try:
+        return int(timestamp), signatures
+    except ValueError as exc:
+        raise BadSignature() from exc
 
 
 def _signed_prefix(timestamp: int) -> bytes:
@@ -53,12 +63,12 @@ def verify(
     )
     # Checked only after the signature: an attacker must not learn which part was wrong first,
     # and the timestamp is meaningless until it is known to be signed.
-    signed_at = check_timestamp(timestamp, now_s=now_s, tolerance_s=tolerance_s)
+    check_timestamp(timestamp, now_s=now_s, tolerance_s=tolerance_s)
     return Verification(
         scheme="hmac-sha256",
         key_index=match.key_index,
         signature=match.signature,
-        signed_at=signed_at,
+        signed_at_s=timestamp,
     )
 
 
