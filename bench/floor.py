@@ -25,8 +25,9 @@ from bench.rss import report_peak_rss
 def floor_handle(
     event: dict[str, Any], secret: str, clients: dict[str, Any], env: dict[str, str]
 ) -> None:
-    """The least any receiver does: decode, one verification, conditional write, PutEvents,
-    update."""
+    """The least a correct receiver does: decode, one verification, a conditional write of a
+    replay record, PutEvents, the record's completion. Its DynamoDB requests are the ones
+    hookgate's replay guard makes (the same item, condition and update), written directly."""
     body = base64.b64decode(event["body"])
     headers = {k.lower(): v[-1] for k, v in event["multiValueHeaders"].items()}
     if "stripe-signature" in headers:
@@ -49,26 +50,46 @@ def floor_handle(
         offered = headers["x-hub-signature-256"]
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(expected.encode(), offered.encode())
+    # The replay record a correct receiver needs: INPROGRESS with an expiry of its own, so a
+    # crashed invocation does not block the provider's retries; the old item on a conflict, to
+    # tell a completed delivery from one in flight; COMPLETED with the record's TTL after.
+    now = time.time()
     key = {"id": {"S": f"floor#{uuid.uuid4().hex}"}}
+    expiration = {"N": str(int(now) + 604800)}
     clients["dynamodb"].put_item(
         TableName=env["HOOKGATE_REPLAY_TABLE"],
-        Item={**key, "expiration": {"N": str(int(time.time()) + 604800)}},
-        ConditionExpression="attribute_not_exists(id)",
-    )
+        Item={**key, "expiration": expiration, "status": {"S": "INPROGRESS"},
+              "in_progress_expiration": {"N": str(int(now * 1000) + 10_000)}},
+        ConditionExpression="attribute_not_exists(#id) OR #expiry < :now OR (#status = "
+        ":inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < "
+        ":now_in_millis)",
+        ExpressionAttributeNames={"#id": "id", "#expiry": "expiration",
+                                  "#in_progress_expiry": "in_progress_expiration",
+                                  "#status": "status"},
+        ExpressionAttributeValues={":now": {"N": str(int(now))},
+                                   ":now_in_millis": {"N": str(int(now * 1000))},
+                                   ":inprogress": {"S": "INPROGRESS"}},
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )  # fmt: skip
     detail = body.decode()
     if len(body) > 240 * 1024:  # too large for EventBridge: the same claim check as hookgate's
         clients["s3"].put_object(
             Bucket=env["HOOKGATE_PAYLOAD_BUCKET"], Key=f"floor/{key['id']['S']}", Body=body
         )
         detail = json.dumps({"payload_ref": key["id"]["S"]})
-    clients["events"].put_events(
+    event_id = clients["events"].put_events(
         Entries=[{"EventBusName": env["HOOKGATE_EVENT_BUS"], "Source": "floor",
                   "DetailType": "bench", "Detail": detail}]
-    )  # fmt: skip
+    )["Entries"][0]["EventId"]  # fmt: skip
     clients["dynamodb"].update_item(
         TableName=env["HOOKGATE_REPLAY_TABLE"], Key=key,
-        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "COMPLETED"}},
+        UpdateExpression="SET #response_data = :response_data, #expiry = :expiry, "
+        "#status = :status",
+        ExpressionAttributeNames={"#expiry": "expiration", "#response_data": "data",
+                                  "#status": "status"},
+        ExpressionAttributeValues={":expiry": expiration,
+                                   ":response_data": {"S": json.dumps({"event_id": event_id})},
+                                   ":status": {"S": "COMPLETED"}},
     )  # fmt: skip
 
 
