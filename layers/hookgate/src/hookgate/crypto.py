@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hookgate.errors import BadSignature, StaleTimestamp
@@ -48,10 +48,10 @@ class Match:
 
 def match_any(
     keys: Sequence[bytes],
-    candidates: Iterable[bytes],
+    offered: Sequence[bytes],
     expected_for: Callable[[bytes], bytes],
 ) -> Match:
-    """The first key whose expected signature equals any candidate.
+    """The first key whose expected signature equals any offered one.
 
     Every key is tried against every candidate with `hmac.compare_digest`, so a rotation list
     and a multi-signature header both work, and timing says nothing about which part differed.
@@ -59,12 +59,11 @@ def match_any(
     Raises:
         BadSignature: no key matches any candidate.
     """
-    offered = list(candidates)
     for index, key in enumerate(keys):
         expected = expected_for(key)
         for candidate in offered:
             if hmac.compare_digest(expected, candidate):
-                return Match(key_index=index, signature=candidate)
+                return Match(index, candidate)
     raise BadSignature()
 
 

@@ -12,12 +12,14 @@ import base64
 import binascii
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from hookgate.errors import BadRequest, PayloadTooLarge
 
 __all__ = ["Headers", "Request"]
+
+_T = TypeVar("_T")
 
 
 class Headers(Mapping[str, str]):
@@ -40,6 +42,19 @@ class Headers(Mapping[str, str]):
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._values
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str, /) -> str: ...
+    @overload
+    def get(self, name: str, default: _T, /) -> str | _T: ...
+
+    def get(self, name: str, default: Any = None, /) -> Any:
+        # Mapping's own `get` goes through `__getitem__` and a KeyError; this is on every
+        # request's path (signature headers), so it looks the name up once.
+        values = self._values.get(name.lower())
+        return ", ".join(values) if values is not None else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
@@ -40,15 +40,16 @@ class HmacHeader:
     algorithm: str = "sha256"
     encoding: Encoding = "hex"
     prefix: str = ""
+    scheme: str = field(init=False)
 
-    @property
-    def scheme(self) -> str:
-        return f"hmac-{self.algorithm}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scheme", f"hmac-{self.algorithm}")
 
     def expected(self, key: bytes, *parts: bytes) -> bytes:
         digest = hmac_digest(self.algorithm, key, *parts)
-        encoded = digest.hex() if self.encoding == "hex" else base64.b64encode(digest).decode()
-        return (self.prefix + encoded).encode()
+        if self.encoding == "hex":
+            return self.prefix.encode() + digest.hex().encode()
+        return self.prefix.encode() + base64.b64encode(digest)
 
     def verify(
         self, request: Request, secret: SecretMaterial, *parts: bytes, offered: str | None = None
@@ -62,12 +63,10 @@ class HmacHeader:
         value = offered if offered is not None else require_header(request, self.header)
         match = match_any(
             secret.signing_keys(),
-            [value.encode("utf-8", "replace")],
+            (value.encode("utf-8", "replace"),),
             lambda key: self.expected(key, *parts),
         )
-        return Verification(
-            scheme=self.scheme, key_index=match.key_index, signature=match.signature
-        )
+        return Verification(self.scheme, match.key_index, match.signature)
 
     def sign(self, secret: str, *parts: bytes) -> str:
         return self.expected(secret.encode("utf-8"), *parts).decode()
