@@ -7,6 +7,7 @@ the moto server, never by replacing hookgate code.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -26,13 +27,15 @@ from tests.integration.conftest import (
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 
 
-def emf_metrics(output: str) -> list[tuple[str, dict[str, str]]]:
-    """(metric name, dimensions) for every CloudWatch EMF record printed."""
+def emf_metrics(*outputs: str) -> list[tuple[str, dict[str, str]]]:
+    """(metric name, dimensions) for every CloudWatch EMF record in `outputs` (stdout and the
+    log records, which share stdout on Lambda): any JSON line with an `_aws` member at its
+    root, as CloudWatch reads them."""
     found: list[tuple[str, dict[str, str]]] = []
-    for line in output.splitlines():
-        if not line.startswith('{"_aws"'):
+    for line in "\n".join(outputs).splitlines():
+        record = json.loads(line) if line.startswith("{") else {}
+        if "_aws" not in record:
             continue
-        record = json.loads(line)
         for directive in record["_aws"]["CloudWatchMetrics"]:
             names = [d for group in directive["Dimensions"] for d in group]
             dims = {name: record[name] for name in names}
@@ -64,6 +67,7 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
     bus: Bus,
     lambda_context: LambdaContext,
     capsys: pytest.CaptureFixture[str],
+    hookgate_logs: LogSink,
 ) -> None:
     # GIVEN an EventBridge client whose request EventBridge refuses entry by entry
     # (HTTP 200 with FailedEntryCount = 1), as it does for throttled or malformed entries
@@ -77,12 +81,15 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
     refusing = make_pipeline("stripe", clients={"events": events})
     event, _, event_id = stripe_event(STRIPE_SECRET)
     records_before = replay_records(aws, resources, "stripe")
+    logged_before = len(hookgate_logs.lines())
 
     failed = refusing.handle_lambda(event, lambda_context)
 
     assert failed["statusCode"] == 503
     assert replay_records(aws, resources, "stripe") == records_before
-    assert ("WebhookPublishFailed", {"provider": "stripe"}) in emf_metrics(capsys.readouterr().out)
+    printed = capsys.readouterr().out
+    logged = "\n".join(hookgate_logs.lines()[logged_before:])
+    assert ("WebhookPublishFailed", {"provider": "stripe"}) in emf_metrics(printed, logged)
 
     retried = make_pipeline("stripe").handle_lambda(event, lambda_context)
 
@@ -132,7 +139,9 @@ def test_metrics_count_verified_duplicates_and_rejections_by_reason(
     lambda_context: LambdaContext,
     clock: Clock,
     capsys: pytest.CaptureFixture[str],
+    hookgate_logs: LogSink,
 ) -> None:
+    logged_before = len(hookgate_logs.lines())
     handler = make_pipeline("stripe").handle_lambda
     event, _, _ = stripe_event(STRIPE_SECRET)
     handler(event, lambda_context)
@@ -143,7 +152,8 @@ def test_metrics_count_verified_duplicates_and_rejections_by_reason(
     del missing["multiValueHeaders"]["Stripe-Signature"]
     handler(missing, lambda_context)
 
-    metrics = emf_metrics(capsys.readouterr().out)
+    logged = "\n".join(hookgate_logs.lines()[logged_before:])
+    metrics = emf_metrics(capsys.readouterr().out, logged)
 
     stripe = {"provider": "stripe"}
     assert metrics.count(("WebhookVerified", stripe)) == 2
@@ -180,3 +190,27 @@ def test_logs_are_structured_correlated_and_free_of_secrets(
         assert signature.split("v1=")[1] not in text
     assert STRIPE_SECRET not in text
     assert "whsec_attacker_secret" not in text
+
+
+def test_metrics_are_printed_on_their_own_when_the_log_level_drops_the_record(
+    make_pipeline: PipelineFactory,
+    lambda_context: LambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    hookgate_logs: LogSink,
+) -> None:
+    # Metrics normally ride on the request's log record; a level that filters the record out
+    # (POWERTOOLS_LOG_LEVEL=WARNING) must not take the metrics with it.
+    handler = make_pipeline("stripe").handle_lambda
+    stdlib_logger = logging.getLogger("hookgate")
+    level = stdlib_logger.level
+    stdlib_logger.setLevel(logging.WARNING)
+    try:
+        logged_before = len(hookgate_logs.lines())
+        response = handler(stripe_event(STRIPE_SECRET)[0], lambda_context)
+        logged = hookgate_logs.lines()[logged_before:]
+    finally:
+        stdlib_logger.setLevel(level)
+
+    assert response["statusCode"] == 200
+    assert logged == []
+    assert ("WebhookVerified", {"provider": "stripe"}) in emf_metrics(capsys.readouterr().out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -104,13 +105,25 @@ class Pipeline:
             ]
         finally:
             set_deadline(None)
-            if self._metrics.metric_set:
-                self._metrics.flush_metrics()
         status = response["statusCode"]
         fields["status"] = status
         fields["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
         logger = self._logger
-        log = logger.info if status < 400 else logger.warning if status < 500 else logger.error
+        level, log = (
+            (logging.INFO, logger.info)
+            if status < 400
+            else (logging.WARNING, logger.warning)
+            if status < 500
+            else (logging.ERROR, logger.error)
+        )
+        if self._metrics.metric_set:
+            if logger.log_level <= level:
+                # The request's metrics ride on its log record: CloudWatch reads embedded
+                # metric format from any JSON log line, and one line is cheaper than two.
+                fields.update(self._metrics.serialize_metric_set())
+                self._metrics.clear_metrics()
+            else:  # the record is filtered out by the log level; the metrics must not be
+                self._metrics.flush_metrics()
         log("responded", extra=fields)
         return response
 
