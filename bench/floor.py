@@ -30,7 +30,9 @@ def floor_handle(
     hookgate's replay guard makes (the same item, condition and update), written directly."""
     body = base64.b64decode(event["body"])
     headers = {k.lower(): v[-1] for k, v in event["multiValueHeaders"].items()}
+    provider = "github"
     if "stripe-signature" in headers:
+        provider = "stripe"
         timestamp = headers["stripe-signature"].split(",")[0][2:]
         signed, offered = (
             timestamp.encode() + b"." + body,
@@ -38,6 +40,7 @@ def floor_handle(
         )
         expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     elif "x-signature-ed25519" in headers:
+        provider = "discord"
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
         public_key = Ed25519PublicKey.from_public_bytes(
@@ -78,7 +81,8 @@ def floor_handle(
         )
         detail = json.dumps({"payload_ref": key["id"]["S"]})
     event_id = clients["events"].put_events(
-        Entries=[{"EventBusName": env["HOOKGATE_EVENT_BUS"], "Source": "floor",
+        # hookgate's source, so an emulator routes it like hookgate's events (rules, archive).
+        Entries=[{"EventBusName": env["HOOKGATE_EVENT_BUS"], "Source": f"hookgate.{provider}",
                   "DetailType": "bench", "Detail": detail}]
     )["Entries"][0]["EventId"]  # fmt: skip
     clients["dynamodb"].update_item(

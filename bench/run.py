@@ -183,46 +183,78 @@ def _rate(work: Callable[[], object], size: int, seconds: float) -> float:
     return done * size / elapsed / 1e6
 
 
-def _verifiers(case: Case) -> tuple[Callable[[], object], Callable[[], object], int]:
-    """(hookgate's verify, a direct hmac / cryptography call doing the same check, body size)."""
+Work = Callable[[], object]
+
+
+def _verifiers(case: Case) -> tuple[Work, Work, Work, int]:
+    """(hookgate's verify, the same check written by hand, the bare primitive, body size).
+
+    The hand-written check does what hookgate's does, directly: take the signature (and the
+    signed timestamp) from the header, check the window, compute, compare. The bare primitive
+    is the `hmac` / `cryptography` call alone, with the header already parsed.
+    """
     request = Request.from_event(delivery_event(case))
+    headers = {name: request.headers[name] for name in request.headers}
     stored = STORED_SECRETS[case.provider]
     material = SecretMaterial.parse(stored)
     definition = providers.get(case.provider)
     now, body = time.time(), request.body
     if case.provider == "stripe":
         key = stored.encode()
-        header = request.headers["stripe-signature"]
+        header = headers["stripe-signature"]
         prefix = header.split(",")[0][2:].encode() + b"."
         offered = header.split("v1=")[1].encode()
 
-        def direct() -> bool:
+        def bare() -> bool:
             mac = hmac.new(key, prefix, hashlib.sha256)
             mac.update(body)
             return hmac.compare_digest(mac.hexdigest().encode(), offered)
+
+        def by_hand() -> bool:
+            items = dict(item.split("=", 1) for item in headers["stripe-signature"].split(","))
+            timestamp = int(items["t"])
+            if abs(now - timestamp) > 300:
+                return False
+            mac = hmac.new(key, b"%d." % timestamp, hashlib.sha256)
+            mac.update(body)
+            return hmac.compare_digest(mac.hexdigest().encode(), items["v1"].encode())
     elif case.provider == "discord":
         public_key = Ed25519PublicKey.from_public_bytes(
             bytes.fromhex(json.loads(stored)["public_key"])
         )
-        signature = bytes.fromhex(request.headers["x-signature-ed25519"])
-        timestamp = request.headers["x-signature-timestamp"].encode()
+        signature = bytes.fromhex(headers["x-signature-ed25519"])
+        timestamp = headers["x-signature-timestamp"].encode()
 
-        def direct() -> bool:
+        def bare() -> bool:
             public_key.verify(signature, timestamp + body)
+            return True
+
+        def by_hand() -> bool:
+            signed_at = headers["x-signature-timestamp"]
+            if abs(now - int(signed_at)) > 300:
+                return False
+            public_key.verify(
+                bytes.fromhex(headers["x-signature-ed25519"]), signed_at.encode() + body
+            )
             return True
     else:
         key = stored.encode()
-        offered = request.headers["x-hub-signature-256"].encode()
+        offered = headers["x-hub-signature-256"].encode()
 
-        def direct() -> bool:
+        def bare() -> bool:
             expected = b"sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest().encode()
             return hmac.compare_digest(expected, offered)
+
+        def by_hand() -> bool:
+            expected = b"sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+            return hmac.compare_digest(expected, headers["x-hub-signature-256"].encode())
 
     def hookgate() -> object:
         return definition.verify(request, material, now_s=now, tolerance_s=300)
 
-    assert direct()
-    return hookgate, direct, len(body)
+    assert bare()
+    assert by_hand()
+    return hookgate, by_hand, bare, len(body)
 
 
 SCHEMES = {"stripe": "hmac-sha256", "github": "hmac-sha256", "discord": "ed25519"}
@@ -231,15 +263,17 @@ SCHEMES = {"stripe": "hmac-sha256", "github": "hmac-sha256", "discord": "ed25519
 def verify_throughput(cases: list[Case], seconds: float) -> list[dict[str, Any]]:
     results = []
     for case in cases:
-        hookgate, direct, size = _verifiers(case)
-        rates: dict[str, list[float]] = {"hookgate": [], "direct": []}
+        hookgate, by_hand, bare, size = _verifiers(case)
+        sides = {"hookgate": hookgate, "by_hand": by_hand, "bare": bare}
+        rates: dict[str, list[float]] = {side: [] for side in sides}
         for _ in range(5):  # interleaved rounds
-            rates["direct"].append(_rate(direct, size, seconds / 10))
-            rates["hookgate"].append(_rate(hookgate, size, seconds / 10))
-        h, d = statistics.median(rates["hookgate"]), statistics.median(rates["direct"])
+            for side, work in sides.items():
+                rates[side].append(_rate(work, size, seconds / 15))
+        h, d, b = (statistics.median(rates[side]) for side in sides)
         results.append(
             {"case": case.name, "scheme": SCHEMES[case.provider], "hookgate_mb_s": round(h, 1),
-             "direct_mb_s": round(d, 1), "ratio": round(h / d, 3)}
+             "direct_mb_s": round(d, 1), "ratio": round(h / d, 3),
+             "bare_mb_s": round(b, 1), "ratio_to_bare": round(h / b, 3)}
         )  # fmt: skip
     return results
 
@@ -356,15 +390,19 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"- {case}: {described}")
     lines += [
         "",
-        "## Verification throughput (against a direct `hmac` call over the same bytes)",
+        "## Verification throughput (against the same check written directly)",
         "",
-        "| case | scheme | hookgate MB/s | direct MB/s | ratio |",
-        "|---|---|---|---|---|",
+        "Direct: the header parsed, the window checked and the signature computed and",
+        "compared by hand with `hmac` / `cryptography`. Bare: the primitive call alone, given",
+        "the header already parsed (at 10 KB the parse costs about as much as 1 KB of HMAC).",
+        "",
+        "| case | scheme | hookgate MB/s | direct MB/s | ratio | bare MB/s | ratio to bare |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results["verify_throughput"]:
         lines.append(
             f"| {r['case']} | {r['scheme']} | {r['hookgate_mb_s']} | {r['direct_mb_s']} "
-            f"| {r['ratio']:.2f} |"
+            f"| {r['ratio']:.2f} | {r['bare_mb_s']} | {r['ratio_to_bare']:.2f} |"
         )
     layer = results["layer"]
     lines += [
