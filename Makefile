@@ -71,8 +71,11 @@ template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/render
 bench: $(STAMP) ## Benchmarks against same-run floors -> bench/results.json, bench/results.md
 	$(BIN)/python -m bench.run
 
-build: $(STAMP) ## sam build (no Docker needed)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+# The runtime's Python, to compile the layer's bytecode (empty: ship sources only).
+LAMBDA_PYTHON ?= env PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m dev.lambda_python
+
+build: $(STAMP) ## sam build (no Docker needed), the layer with bytecode for the runtime's Python
+	PATH="$(CURDIR)/$(BIN):$$PATH" LAMBDA_PYTHON="$(LAMBDA_PYTHON)" $(BIN)/sam build
 
 deploy: build ## sam build && sam deploy --guided, then print each webhook URL and secret command
 	$(BIN)/sam deploy --guided

@@ -112,12 +112,8 @@ def _image_exists(tag: str) -> bool:
     return result.returncode == 0
 
 
-def ensure_base_image(*, rebuild: bool = False) -> str:
-    """The local stand-in for the Lambda base image, built once."""
-    tag = base_image_tag()
-    if _image_exists(tag) and not rebuild:
-        return tag
-    version = lambda_python_version()
+def ensure_debian_rootfs(version: str) -> Path:
+    """A Debian root filesystem whose python3 is `version` (debootstrap, once; needs root)."""
     suite = DEBIAN_SUITES.get(version)
     if suite is None:
         raise SystemExit(f"no Debian suite ships Python {version}; add one to DEBIAN_SUITES")
@@ -132,6 +128,16 @@ def ensure_base_image(*, rebuild: bool = False) -> str:
              str(rootfs)],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
+    return rootfs
+
+
+def ensure_base_image(*, rebuild: bool = False) -> str:
+    """The local stand-in for the Lambda base image, built once."""
+    tag = base_image_tag()
+    if _image_exists(tag) and not rebuild:
+        return tag
+    version = lambda_python_version()
+    rootfs = ensure_debian_rootfs(version)
     arch = "aarch64" if host_architecture() == "arm64" else "x86_64"
     log("installing awslambdaric and boto3 into the image")
     run(

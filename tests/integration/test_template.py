@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,12 @@ from typing import Any
 
 import pytest
 
-from dev import template
+from dev import lambda_python, template
 from hookgate import providers
 from hookgate.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
+from tests.conftest import LambdaContext
+from tests.integration.conftest import PipelineFactory
+from tests.providers_support import delivery, event_of
 
 ROOT = template.ROOT
 REPLAY_ACTIONS = {
@@ -282,3 +286,66 @@ def test_every_provider_enabled_translates_within_cloudformation_limits(
         route = paths[f"/webhooks/{name}"]
         methods = {m.upper() for m in route.get("Fn::If", [None, route])[1]}
         assert methods == set(providers.get(name).methods), name
+
+
+#: The layer's packages whose modules a delivery imports (boto3 comes with the runtime).
+LAYER_PACKAGES = ("hookgate", "aws_lambda_powertools", "jmespath", "typing_extensions")
+
+
+def _layer_relative(module_file: str) -> Path | None:
+    path = Path(module_file)
+    for root in (ROOT / "layers/hookgate/src", *map(Path, sys.path)):
+        if (
+            path.is_relative_to(root)
+            and path.relative_to(root).parts[0].removesuffix(".py") in LAYER_PACKAGES
+        ):
+            return path.relative_to(root)
+    return None
+
+
+@pytest.mark.slow
+def test_layer_carries_runtime_bytecode_for_every_module_a_delivery_imports(
+    tmp_path: Path, make_pipeline: PipelineFactory, lambda_context: LambdaContext
+) -> None:
+    # GIVEN deliveries handled here (HMAC, Ed25519 and ECDSA), importing what they need
+    for provider in ("stripe", "discord", "sendgrid"):
+        response = make_pipeline(provider).handle_lambda(
+            event_of(delivery(provider)), lambda_context
+        )
+        assert response["statusCode"] == 200
+    imported = {
+        relative
+        for module in list(sys.modules.values())
+        if (file := getattr(module, "__file__", None)) and file.endswith(".py")
+        if (relative := _layer_relative(file)) is not None
+    }
+    assert any(p.parts[0] == "aws_lambda_powertools" for p in imported)
+
+    # WHEN the layer is built with the runtime's Python, as `make build` does
+    runtime_python, runtime_env = lambda_python.command()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "sam"), "build", "HookgateLayer",
+            "--build-dir", str(tmp_path / "build"), "--cache-dir", str(tmp_path / "cache"),
+        ],
+        cwd=ROOT, check=True, capture_output=True, timeout=900,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0",
+             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+             "LAMBDA_PYTHON": shlex.join(["env", *(f"{k}={v}" for k, v in runtime_env.items()),
+                                          *runtime_python])},
+    )  # fmt: skip
+
+    # THEN each of those modules has bytecode of that Python, used without checking the source
+    # (Lambda cannot write bytecode to /opt, so a missing one is compiled at every cold start)
+    magic = subprocess.run(
+        [*runtime_python, "-c", "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())"],
+        env={**os.environ, **runtime_env}, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    tag = "cpython-" + lambda_python.lambda_python_version().replace(".", "")
+    layer = tmp_path / "build" / "HookgateLayer" / "python"
+    for relative in imported:
+        pyc = layer / relative.parent / "__pycache__" / f"{relative.stem}.{tag}.pyc"
+        assert pyc.exists(), relative
+        header = pyc.read_bytes()[:8]
+        assert header[:4].hex() == magic
+        assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, source unchecked
