@@ -12,6 +12,8 @@ import hmac
 import json
 import os
 import platform
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,7 +33,7 @@ from bench.cold_hookgate import Context
 from bench.floor import floor_handle
 from bench.responder import LocalResponder
 from bench.workload import PROVIDERS, SIZES, STORED_SECRETS, Case, delivery_event
-from dev import template
+from dev import lambda_python, template
 from dev.emulator import FAKE_CREDENTIALS, REGION, MotoServer, environ_without_aws, provision
 from dev.runtime import LambdaFunction
 from dev.samples import STORED_DEV_SECRETS
@@ -281,11 +283,37 @@ def verify_throughput(cases: list[Case], seconds: float) -> list[dict[str, Any]]
 # ---------------------------------------------------------------------------- layer size
 
 
-def layer_size() -> dict[str, Any]:
+#: What a function imports at init, timed on the runtime's Python (boto3, which the runtime
+#: brings precompiled, is imported first and not timed).
+LAYER_IMPORT_PROBE = """
+import time, boto3, botocore.client, botocore.session
+started = time.perf_counter()
+import hookgate
+from hookgate import providers
+providers.get("stripe")
+import aws_lambda_powertools.utilities.parameters.secrets
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def _runtime_python() -> tuple[list[str], dict[str, str]] | None:
+    try:
+        return lambda_python.command()
+    except (SystemExit, OSError, subprocess.CalledProcessError):
+        return None
+
+
+def layer_size_and_import(runs: int) -> dict[str, Any]:
+    """The layer as `make build` makes it (with bytecode for the runtime's Python when one can
+    be had here), its size, and how long importing it takes with and without that bytecode."""
+    runtime = _runtime_python()
     with tempfile.TemporaryDirectory() as scratch:
         venv_bin = Path(sys.executable).parent
         env = {**os.environ, "SAM_CLI_TELEMETRY": "0",
-               "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+               "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
+               "LAMBDA_PYTHON": shlex.join(
+                   ["env", *(f"{k}={v}" for k, v in runtime[1].items()), *runtime[0]]
+               ) if runtime else ""}  # fmt: skip
         subprocess.run(
             [str(venv_bin / "sam"), "build", "HookgateLayer",
              "--build-dir", f"{scratch}/build", "--cache-dir", f"{scratch}/cache"],
@@ -297,11 +325,48 @@ def layer_size() -> dict[str, Any]:
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
             for file in sorted(layer.rglob("*")):
                 zipped.write(file, file.relative_to(layer))
-        return {
+        result: dict[str, Any] = {
             "unzipped_mib": round(unzipped / 2**20, 2),
             "zipped_mib": round(archive.stat().st_size / 2**20, 2),
             "limit_zipped_mib": 8,
+            "bytecode": runtime is not None,
         }
+        if runtime is not None:
+            result["import"] = _layer_import(layer / "python", runtime, Path(scratch), runs)
+        return result
+
+
+def _layer_import(
+    layer: Path, runtime: tuple[list[str], dict[str, str]], scratch: Path, runs: int
+) -> dict[str, Any]:
+    """Milliseconds to import the layer on the runtime's Python from a read-only-like place
+    (no bytecode written), with the layer's bytecode and with sources only, interleaved."""
+    argv, runtime_env = runtime
+    version = lambda_python.lambda_python_version()
+    boto = scratch / "runtime"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--target", str(boto), "--python-version", version, "--only-binary=:all:",
+         "--implementation", "cp", "boto3"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    sources_only = scratch / "sources-only"
+    shutil.copytree(layer, sources_only, ignore=shutil.ignore_patterns("__pycache__"))
+    times: dict[str, list[float]] = {"with_bytecode": [], "sources_only": []}
+    for _ in range(runs):
+        for side, path in (("with_bytecode", layer), ("sources_only", sources_only)):
+            ran = subprocess.run(
+                [*argv, "-c", LAYER_IMPORT_PROBE],
+                env={**environ_without_aws(), **runtime_env, "PYTHONDONTWRITEBYTECODE": "1",
+                     "PYTHONPATH": f"{path}{os.pathsep}{boto}"},
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            times[side].append(float(ran.stdout.strip().splitlines()[-1]))
+    return {
+        "python": version,
+        "runs": runs,
+        **{f"{side}_ms": round(statistics.median(values), 1) for side, values in times.items()},
+    }
 
 
 # ------------------------------------------------ end to end through the runtime emulator
@@ -410,6 +475,20 @@ def markdown(results: dict[str, Any]) -> str:
         f"## Layer: {layer['zipped_mib']} MiB zipped, {layer['unzipped_mib']} MiB unzipped "
         f"(goal: under {layer['limit_zipped_mib']} MiB zipped)",
         "",
+    ]
+    if "import" in layer:
+        imported = layer["import"]
+        lines += [
+            f"Bytecode for Python {imported['python']} included. Importing the layer at a cold "
+            f"start on Python {imported['python']} (median of {imported['runs']} fresh "
+            f"processes, nothing written, as from Lambda's read-only /opt): "
+            f"**{imported['with_bytecode_ms']} ms** with it, {imported['sources_only_ms']} ms "
+            "from sources only.",
+            "",
+        ]
+    else:
+        lines += ["No Python of the runtime's version here: the layer has no bytecode.", ""]
+    lines += [
         "## End to end through the Lambda runtime interface emulator (stripe 10KB, sequential)",
         "",
         "| side | deliveries | per second | p50 ms | p99 ms |",
@@ -446,7 +525,7 @@ def main() -> int:
     print("verification throughput ...", flush=True)
     results["verify_throughput"] = verify_throughput(cases, seconds=0.2 if QUICK else 2.0)
     print("layer size ...", flush=True)
-    results["layer"] = layer_size()
+    results["layer"] = layer_size_and_import(runs=3 if QUICK else 9)
     print("end to end ...", flush=True)
     results["end_to_end"] = end_to_end(deliveries=10 if QUICK else 200)
     results["meta"]["duration_s"] = round(time.monotonic() - started, 1)
