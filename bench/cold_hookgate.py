@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.rss import report_peak_rss
+from bench.rss import end_cold_start
 
 
 class Context:
@@ -31,7 +31,7 @@ def main(function_dir: str, event_file: str) -> None:
     response = app.lambda_handler(event, Context())
     if response["statusCode"] != 200:
         raise SystemExit(f"not accepted: {response}")
-    report_peak_rss()
+    end_cold_start()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from bench.rss import report_peak_rss
+from bench.rss import end_cold_start
 
 
 def floor_handle(
@@ -105,7 +105,7 @@ def cold_start(event_file: str) -> None:
     with open(event_file, encoding="utf-8") as handle:
         event = json.load(handle)
     floor_handle(event, secret["SecretString"], clients, env)
-    report_peak_rss()
+    end_cold_start()
 
 
 if __name__ == "__main__":

@@ -268,9 +268,9 @@ def verify_throughput(cases: list[Case], seconds: float) -> list[dict[str, Any]]
         hookgate, by_hand, bare, size = _verifiers(case)
         sides = {"hookgate": hookgate, "by_hand": by_hand, "bare": bare}
         rates: dict[str, list[float]] = {side: [] for side in sides}
-        for _ in range(5):  # interleaved rounds
+        for _ in range(15):  # interleaved rounds, short: the machine is shared
             for side, work in sides.items():
-                rates[side].append(_rate(work, size, seconds / 15))
+                rates[side].append(_rate(work, size, seconds / 45))
         h, d, b = (statistics.median(rates[side]) for side in sides)
         results.append(
             {"case": case.name, "scheme": SCHEMES[case.provider], "hookgate_mb_s": round(h, 1),
@@ -518,12 +518,12 @@ def main() -> int:
         }
     }
     print("cold starts ...", flush=True)
-    results["cold_start"] = cold_starts(cases, runs=2 if QUICK else 7)
+    results["cold_start"] = cold_starts(cases, runs=2 if QUICK else 11)
     print("warm path ...", flush=True)
     counts = {"10KB": 50, "1MB": 5} if QUICK else {"10KB": 3000, "1MB": 150}
     results["warm"], results["aws_calls_per_delivery"] = warm(cases, counts)
     print("verification throughput ...", flush=True)
-    results["verify_throughput"] = verify_throughput(cases, seconds=0.2 if QUICK else 2.0)
+    results["verify_throughput"] = verify_throughput(cases, seconds=0.3 if QUICK else 3.0)
     print("layer size ...", flush=True)
     results["layer"] = layer_size_and_import(runs=3 if QUICK else 9)
     print("end to end ...", flush=True)
