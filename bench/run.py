@@ -12,7 +12,6 @@ import hmac
 import json
 import os
 import platform
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -296,24 +295,15 @@ print((time.perf_counter() - started) * 1000)
 """
 
 
-def _runtime_python() -> tuple[list[str], dict[str, str]] | None:
-    try:
-        return lambda_python.command()
-    except (SystemExit, OSError, subprocess.CalledProcessError):
-        return None
-
-
 def layer_size_and_import(runs: int) -> dict[str, Any]:
     """The layer as `make build` makes it (with bytecode for the runtime's Python when one can
     be had here), its size, and how long importing it takes with and without that bytecode."""
-    runtime = _runtime_python()
+    runtime = lambda_python.available()
     with tempfile.TemporaryDirectory() as scratch:
         venv_bin = Path(sys.executable).parent
-        env = {**os.environ, "SAM_CLI_TELEMETRY": "0",
-               "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
-               "LAMBDA_PYTHON": shlex.join(
-                   ["env", *(f"{k}={v}" for k, v in runtime[1].items()), *runtime[0]]
-               ) if runtime else ""}  # fmt: skip
+        shell_command = lambda_python.shell_command(runtime) if runtime else ""
+        env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAMBDA_PYTHON": shell_command,
+               "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
         subprocess.run(
             [str(venv_bin / "sam"), "build", "HookgateLayer",
              "--build-dir", f"{scratch}/build", "--cache-dir", f"{scratch}/cache"],

@@ -8,19 +8,19 @@ otherwise Debian's, from the root filesystem `make sam-local` also uses, started
 own dynamic loader (no chroot, no root needed once the filesystem exists).
 
     python -m dev.lambda_python -m compileall ...    # what the layer's Makefile runs
-    python -m dev.lambda_python --command            # the command line, for other tools
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 
 from dev.samlocal import ensure_debian_rootfs, lambda_python_version
 
-__all__ = ["command", "lambda_python_version"]
+__all__ = ["available", "command", "lambda_python_version", "shell_command"]
 
 
 def command(version: str | None = None) -> tuple[list[str], dict[str, str]]:
@@ -42,18 +42,28 @@ def command(version: str | None = None) -> tuple[list[str], dict[str, str]]:
     return argv, {"PYTHONHOME": str(rootfs / "usr")}
 
 
-def main(args: list[str]) -> None:
+def available() -> tuple[list[str], dict[str, str]] | None:
+    """`command()`, or None where no Python of the runtime's version can be had (not Linux,
+    no root for debootstrap): the layer still works from sources, its cold starts are slower."""
     try:
-        argv, env = command()
+        return command()
     except (SystemExit, OSError, subprocess.CalledProcessError) as error:
-        # No Python of that version to be had here (not Linux, no root for debootstrap): the
-        # layer still works, from sources, only its cold starts are slower.
         print(f"note: no Python {lambda_python_version()} here ({error}); the layer ships "
               "sources only", file=sys.stderr)  # fmt: skip
+        return None
+
+
+def shell_command(runtime: tuple[list[str], dict[str, str]]) -> str:
+    """`runtime` (from `command()`) as the one shell word list the layer's `LAMBDA_PYTHON` takes."""
+    argv, env = runtime
+    return shlex.join(["env", *(f"{k}={v}" for k, v in env.items()), *argv])
+
+
+def main(args: list[str]) -> None:
+    runtime = available()
+    if runtime is None:
         return
-    if args == ["--command"]:
-        print(" ".join([*(f"{k}={v}" for k, v in env.items()), *argv]))
-        return
+    argv, env = runtime
     sys.exit(subprocess.run([*argv, *args], env={**os.environ, **env}, check=False).returncode)
 
 

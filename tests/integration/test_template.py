@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -322,7 +321,8 @@ def test_layer_carries_runtime_bytecode_for_every_module_a_delivery_imports(
     assert any(p.parts[0] == "aws_lambda_powertools" for p in imported)
 
     # WHEN the layer is built with the runtime's Python, as `make build` does
-    runtime_python, runtime_env = lambda_python.command()
+    runtime = lambda_python.command()
+    runtime_python, runtime_env = runtime
     subprocess.run(
         [
             str(Path(sys.executable).parent / "sam"), "build", "HookgateLayer",
@@ -331,8 +331,7 @@ def test_layer_carries_runtime_bytecode_for_every_module_a_delivery_imports(
         cwd=ROOT, check=True, capture_output=True, timeout=900,
         env={**os.environ, "SAM_CLI_TELEMETRY": "0",
              "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-             "LAMBDA_PYTHON": shlex.join(["env", *(f"{k}={v}" for k, v in runtime_env.items()),
-                                          *runtime_python])},
+             "LAMBDA_PYTHON": lambda_python.shell_command(runtime)},
     )  # fmt: skip
 
     # THEN each of those modules has bytecode of that Python, used without checking the source
