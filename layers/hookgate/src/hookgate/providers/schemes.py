@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
@@ -150,12 +150,7 @@ def within_window(
         StaleTimestamp: the signed time is too old or in the future.
     """
     check_timestamp(signed_at_s, now_s=now_s, tolerance_s=tolerance_s)
-    return Verification(
-        scheme=verification.scheme,
-        key_index=verification.key_index,
-        signature=verification.signature,
-        signed_at_s=signed_at_s,
-    )
+    return replace(verification, signed_at_s=signed_at_s)
 
 
 @dataclass(frozen=True, slots=True)
