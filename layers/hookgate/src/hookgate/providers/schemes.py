@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
@@ -40,10 +40,10 @@ class HmacHeader:
     algorithm: str = "sha256"
     encoding: Encoding = "hex"
     prefix: str = ""
-    scheme: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "scheme", f"hmac-{self.algorithm}")
+    @property
+    def scheme(self) -> str:
+        return f"hmac-{self.algorithm}"
 
     def expected(self, key: bytes, *parts: bytes) -> bytes:
         digest = hmac_digest(self.algorithm, key, *parts)
