@@ -7,6 +7,7 @@ that need it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
@@ -28,12 +29,19 @@ def hmac_digest(algorithm: str, key: bytes, *parts: bytes) -> bytes:
 
     Parts are fed one after the other, so a large body is never copied to prepend a prefix.
     """
-    if len(parts) == 1:
-        return hmac.digest(key, parts[0], algorithm)
-    mac = hmac.new(key, parts[0], algorithm)
-    for part in parts[1:]:
+    mac = _keyed_hmac(algorithm, key).copy()
+    for part in parts:
         mac.update(part)
     return mac.digest()
+
+
+@functools.lru_cache(maxsize=32)
+def _keyed_hmac(algorithm: str, key: bytes) -> hmac.HMAC:
+    # Looking the digest up in OpenSSL and absorbing the key cost about as much as hashing
+    # 2 KB, on every call; a function verifies with the same one or two keys each time, so
+    # each is set up once per process and copied. The cache is small: after a rotation the
+    # old keys fall out of it.
+    return hmac.new(key, digestmod=algorithm)
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, which
