@@ -11,8 +11,14 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import botocore
+import pytest
+
+import hookgate
+from dev import template
 from dev.emulator import LocalResources, MotoServer
 from dev.samples import DEV_SECRETS
+from hookgate.aws import client_for
 from tests.conftest import Bus, LambdaContext
 from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import Clock, PipelineFactory, replay_records
@@ -239,3 +245,28 @@ def test_payload_over_eventbridge_limit_goes_to_s3_and_event_carries_reference(
     assert reference["sha256"] == hashlib.sha256(body).hexdigest()
     stored = aws.client("s3").get_object(Bucket=reference["bucket"], Key=reference["key"])
     assert stored["Body"].read() == body
+
+
+def test_functions_clients_send_hookgates_user_agent(
+    aws: MotoServer, resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clients a deployed function creates (not the tests' own): CloudTrail names hookgate,
+    # and botocore sends the fixed string instead of rebuilding its own on every request.
+    for name, value in resources.env_for(template.function_for("github")).items():
+        monkeypatch.setenv(name, value)
+    sent: list[str] = []
+    client = client_for("events")
+    client.meta.events.register(
+        "before-send", lambda request, **_: sent.append(request.headers["User-Agent"])
+    )
+
+    client.list_event_buses()
+    client.list_event_buses()
+
+    expected = f"hookgate/{hookgate.__version__} Botocore/{botocore.__version__} Python/"
+    assert len(sent) == 2
+    assert all(_text(agent).startswith(expected) for agent in sent), sent
+
+
+def _text(header: str | bytes) -> str:
+    return header.decode() if isinstance(header, bytes) else header

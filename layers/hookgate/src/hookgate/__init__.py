@@ -8,6 +8,9 @@ A function's whole code is::
 
 from __future__ import annotations
 
+# Before the imports: hookgate.aws names the version in its User-Agent.
+__version__ = "0.1.0"
+
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -43,7 +46,6 @@ __all__ = [
     "handler",
 ]
 
-__version__ = "0.1.0"
 
 LambdaHandler = Callable[[Mapping[str, Any], Any], dict[str, Any]]
 
