@@ -558,7 +558,7 @@ def main() -> int:
         }
     }
     print("cold starts ...", flush=True)
-    results["cold_start"] = cold_starts(cases, runs=2 if QUICK else 11)
+    results["cold_start"] = cold_starts(cases, runs=2 if QUICK else 17)
     print("warm path ...", flush=True)
     counts = {"10KB": 50, "1MB": 5} if QUICK else {"10KB": 3000, "1MB": 150}
     results["warm"], results["aws_calls_per_delivery"] = warm(cases, counts)
