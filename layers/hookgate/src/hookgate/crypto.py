@@ -39,8 +39,8 @@ def hmac_digest(algorithm: str, key: bytes, *parts: bytes) -> bytes:
 def _keyed_hmac(algorithm: str, key: bytes) -> hmac.HMAC:
     # Looking the digest up in OpenSSL and absorbing the key cost about as much as hashing
     # 2 KB, on every call; a function verifies with the same one or two keys each time, so
-    # each is set up once per process and copied. The cache is small: after a rotation the
-    # old keys fall out of it.
+    # each is set up once per process and copied. A key rotated out stays here (in this
+    # process's memory, as the secret already was) until 32 newer ones push it out.
     return hmac.new(key, digestmod=algorithm)
 
 
