@@ -254,7 +254,8 @@ def test_functions_clients_send_hookgates_user_agent(
     # and botocore sends the fixed string instead of rebuilding its own on every request.
     for name, value in resources.env_for(template.function_for("github")).items():
         monkeypatch.setenv(name, value)
-    sent: list[str] = []
+    # bytes once signed with awscrt (this venv), str with botocore's own signer (Lambda)
+    sent: list[str | bytes] = []
     client = client_for("events")
     client.meta.events.register(
         "before-send", lambda request, **_: sent.append(request.headers["User-Agent"])
