@@ -171,6 +171,7 @@ def warm(
             context = Context()
             samples: dict[str, list[float]] = {"hookgate": [], "floor": [], "tuned_floor": []}
             order = random.Random(case.name)
+            secret = STORED_SECRETS[case.provider]
             count = requests[case.size]
             for index in range(count + 20):  # the first 20 of each side warm up
                 event = delivery_event(case)
@@ -182,7 +183,6 @@ def warm(
                         response = pipeline.handle_lambda(event, context)
                         assert response["statusCode"] == 200, response
                     else:
-                        secret = STORED_SECRETS[case.provider]
                         floor_handle(event, secret, floor_clients[side], env_base)
                     if index >= 20:
                         samples[side].append(time.perf_counter_ns() - started)
