@@ -220,6 +220,25 @@ def test_twilio_repeated_fields_signed_as_the_sdk_signs_them() -> None:
     assert sign("twilio", TWILIO_TOKEN, _form(pairs), url=url)["X-Twilio-Signature"] == signature
 
 
+def test_twilio_signature_does_not_bind_where_a_field_name_ends_as_the_sdk_shows() -> None:
+    # Twilio signs name + value with no separator: moving the "=" between a field's name and
+    # its value keeps the signature. Its SDK accepts such a body; so does hookgate, which can
+    # only pass the fields on as received (docs/security.md, known limits).
+    url = "https://example.com/sms"
+    sdk = RequestValidator(TWILIO_TOKEN)
+    signature = sdk.compute_signature(url, TWILIO_PARAMS)
+    headers = {"X-Twilio-Signature": signature, "Content-Type": FORM}
+    shifted = {**TWILIO_PARAMS}
+    shifted["From" + shifted.pop("From")] = ""
+
+    assert sdk.validate(url, shifted, signature)
+    assert verify("twilio", request_for(headers, _form(shifted), url=url), TWILIO_TOKEN)
+    # A field's value itself still cannot change.
+    changed = {**TWILIO_PARAMS, "From": "+14158675300"}
+    assert not sdk.validate(url, changed, signature)
+    assert rejects("twilio", request_for(headers, _form(changed), url=url), TWILIO_TOKEN)
+
+
 def test_twilio_shared_key_sha256_mode_and_our_signature_accepted_by_sdk() -> None:
     shared_key = "webhooks-shared-key-secret"
     url = "https://example.com/twilio/status"

@@ -136,6 +136,12 @@ CASES: dict[str, Callable[[], tuple[str, str | None, str]]] = {
         sdk_header(BODY, SECRET, _now()).replace(",", ", "),
         SECRET,
     ),
+    # A second, empty Stripe-Signature header, as repeated headers are combined (RFC 9110).
+    "repeated_header_with_empty_copy": lambda: (
+        BODY,
+        sdk_header(BODY, SECRET, _now()) + ", ",
+        SECRET,
+    ),
 }
 
 
@@ -147,6 +153,7 @@ GENUINE = {
     "timestamp_twice_first_signed",
     "extra_equals_after_values",
     "unknown_item_without_equals",
+    "repeated_header_with_empty_copy",
 }
 
 
