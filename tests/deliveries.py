@@ -57,10 +57,16 @@ def github_event(
     body: bytes | None = None,
     **shape_kwargs: Any,
 ) -> tuple[dict[str, Any], bytes, str]:
-    """(API Gateway REST event, body, delivery id) for a GitHub delivery."""
+    """(API Gateway REST event, body, replay key) for a GitHub delivery.
+
+    GitHub signs only the body, so hookgate keys the delivery on the body's SHA-256 (the first
+    32 hex digits), not on the unsigned `X-GitHub-Delivery` (`delivery_id` here).
+    """
     delivery_id = delivery_id or str(uuid.uuid4())
-    if body is None:
-        body = json.dumps({"zen": "Design for failure.", "hook_id": 1}).encode()
+    if body is None:  # each event's body is its own (a push names its commit)
+        body = json.dumps(
+            {"zen": "Design for failure.", "hook_id": 1, "after": uuid.uuid4().hex}
+        ).encode()
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     headers = [
         ("Content-Type", "application/json"),
@@ -72,4 +78,5 @@ def github_event(
     ]
     remember_secret(secret)
     remember_signatures(dict(headers), "X-Hub-Signature-256")
-    return shapes.rest_v1(headers=headers, body=body, **shape_kwargs), body, delivery_id
+    key = hashlib.sha256(body).hexdigest()[:32]
+    return shapes.rest_v1(headers=headers, body=body, **shape_kwargs), body, key

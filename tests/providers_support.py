@@ -4,9 +4,11 @@ the right kind, and secrets holding two keys during a rotation."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import (
@@ -22,10 +24,15 @@ from hookgate.simulate import TestDelivery, make_delivery
 from tests import shapes
 from tests.leaks import remember_secret, remember_signatures
 
-#: Providers whose delivery id is the body's digest (they send no id).
-ID_IS_BODY_DIGEST = frozenset(
-    {"asana", "dropbox", "meta", "msgraph", "sendgrid", "twitter", "zoom"}
-)
+
+def signed_digest(provider: str, sent: TestDelivery) -> str:
+    """What a delivery without a signed id is keyed on, computed here from each provider's
+    documented signed content: the body, or for Twilio the URL and the sorted form fields."""
+    signed = sent.body
+    if provider == "twilio":
+        fields = sorted(parse_qsl(sent.body.decode(), keep_blank_values=True))
+        signed = (url_for(provider) + "".join(name + value for name, value in fields)).encode()
+    return hashlib.sha256(signed).hexdigest()[:32]
 
 
 def url_for(provider: str) -> str:

@@ -64,6 +64,8 @@ def test_stripe_delivery_reaches_bus_with_contract_fields(
         "signed_at": datetime.fromtimestamp(signed_at, UTC)
         .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z"),
+        # Stripe signs the body and its time, not the headers hookgate passes on.
+        "unsigned": ["headers.content-type", "headers.user-agent"],
     }
     assert detail["headers"] == {
         "content-type": "application/json; charset=utf-8",
@@ -88,7 +90,9 @@ def test_github_push_and_ping_reach_bus(
     assert (pinged["source"], pinged["detail-type"]) == ("hookgate.github", "ping")
     assert pushed["detail"]["payload"] == json.loads(push_body)
     assert pushed["detail"]["verification"]["signed_at"] is None
-    assert pushed["detail"]["headers"]["x-github-delivery"] == push_id
+    assert pushed["detail"]["headers"]["x-github-delivery"] == push["headers"]["X-GitHub-Delivery"]
+    assert "event_type" in pushed["detail"]["verification"]["unsigned"]
+    assert "headers.x-github-delivery" in pushed["detail"]["verification"]["unsigned"]
     assert pushed["detail"]["headers"]["x-github-hook-id"] == "292430182"
     assert "x-hub-signature-256" not in pushed["detail"]["headers"]
 

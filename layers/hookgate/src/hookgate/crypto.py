@@ -92,6 +92,10 @@ def check_timestamp(signed_at_s: int, *, now_s: float, tolerance_s: int) -> None
         raise StaleTimestamp()
 
 
-def fingerprint(data: bytes) -> str:
-    """A stable, non-reversible id for `data` (a body: the delivery id of last resort)."""
-    return hashlib.sha256(data).hexdigest()[:32]
+def fingerprint(*parts: bytes) -> str:
+    """A stable, non-reversible id for the concatenated `parts` (signed content: the delivery
+    id of deliveries that carry no signed id)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()[:32]

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from hookgate.request import Request
 
-__all__ = ["Payload", "parse_payload"]
+__all__ = ["Payload", "loads", "parse_payload"]
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -35,6 +35,19 @@ class Payload:
         return json.dumps(self.event, separators=(",", ":"), ensure_ascii=False)
 
 
+def loads(data: bytes | str) -> Any:
+    """Parse JSON that anyone may have sent, with one error for every way it can fail.
+
+    Raises:
+        ValueError: not JSON, `NaN`/`Infinity`, or nested too deeply for the parser (which
+            raises `RecursionError`: a 500 for anyone who sends `[[[[...]]]]`).
+    """
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
 def parse_payload(request: Request) -> Payload:
     """JSON bodies as parsed JSON, form bodies as `{"form": ...}`, other text as `{"text": ...}`,
     anything else as `{"base64": ...}`.
@@ -54,8 +67,8 @@ def parse_payload(request: Request) -> Payload:
         return Payload(event={"base64": base64.b64encode(body).decode("ascii")})
     if "json" in content_type or not content_type:
         try:
-            parsed = json.loads(text, parse_constant=_reject_constant)
-        except ValueError:
+            parsed = loads(text)
+        except ValueError:  # published as text: a 500 would make the provider retry forever
             parsed = None
         else:
             return Payload(event=parsed, json=parsed, raw_json=text)

@@ -16,7 +16,6 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from hookgate.aws import deadline_for, set_deadline
 from hookgate.config import Settings
-from hookgate.crypto import fingerprint
 from hookgate.errors import BadSignature, DownstreamError, HookgateError, MethodNotAllowed
 from hookgate.payload import parse_payload
 from hookgate.providers.base import COMMON_FORWARDED_HEADERS, Provider, Reply, Verification
@@ -36,7 +35,7 @@ def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
     """A Lambda proxy response (valid for REST, HTTP API, function URLs and ALB)."""
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff"},
         "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }
@@ -80,6 +79,13 @@ class Pipeline:
         )
         self._forwarded = tuple(
             h.lower() for h in (*COMMON_FORWARDED_HEADERS, *provider.forwarded_headers)
+        )
+        # What the event publishes that the signature does not cover, so consumers can tell.
+        signed_headers = {h.lower() for h in provider.signed.headers}
+        self._unsigned_headers = frozenset(h for h in self._forwarded if h not in signed_headers)
+        self._unsigned_fields = (
+            *(() if provider.signed.event_type else ("event_type",)),
+            *(() if provider.signs_body else ("payload",)),
         )
         self._allow = ", ".join(sorted(provider.methods))
 
@@ -150,12 +156,23 @@ class Pipeline:
         self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
 
         payload = parse_payload(request)
-        # Without a provider id, the body's digest: a provider's redelivery repeats the body.
-        delivery_id = provider.delivery_id(request, payload.event) or fingerprint(request.body)
+        delivery_id = provider.replay_key(request, payload.event)
+        replay_keys = [delivery_id]
+        if provider.also_once_per is not None and (
+            also := provider.also_once_per(request, payload.event)
+        ):
+            replay_keys.append(f"also:{also}")
         event_type = provider.event_type(request, payload.event) or DEFAULT_EVENT_TYPE
         self._logger.set_correlation_id(delivery_id)
         self._logger.append_keys(delivery_id=delivery_id, event_type=event_type)
 
+        headers = {
+            name: request.headers[name] for name in self._forwarded if name in request.headers
+        }
+        unsigned = [
+            *self._unsigned_fields,
+            *(f"headers.{name}" for name in headers if name in self._unsigned_headers),
+        ]
         detail = {
             "provider": self.provider.name,
             "delivery_id": delivery_id,
@@ -165,10 +182,9 @@ class Pipeline:
                 "scheme": verification.scheme,
                 "key_index": verification.key_index,
                 "signed_at": _rfc3339(signed_at) if (signed_at := verification.signed_at) else None,
+                "unsigned": unsigned,
             },
-            "headers": {
-                name: request.headers[name] for name in self._forwarded if name in request.headers
-            },
+            "headers": headers,
         }
 
         def publish() -> str:
@@ -186,7 +202,7 @@ class Pipeline:
                 )
                 raise
 
-        outcome = self._guard.run_once(delivery_id, publish, context=context)
+        outcome = self._guard.run_once(replay_keys, publish, context=context)
         if outcome.duplicate:
             self._metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
             fields = {"outcome": "duplicate"}
@@ -198,8 +214,8 @@ class Pipeline:
         return json_response(200, {"received": True, "duplicate": outcome.duplicate}), fields
 
     def _answer_handshake(self, reply: Reply) -> tuple[dict[str, Any], dict[str, Any]]:
-        if reply.store_secret is not None:
-            self._secrets.store(reply.store_secret)
+        if reply.store_secret is not None and not self._secrets.store_first(reply.store_secret):
+            raise BadSignature()  # a secret is already in place: the handshake is not ours
         return reply.to_lambda(), {"outcome": "handshake"}
 
     def _verify(self, request: Request) -> tuple[Verification, SecretMaterial]:

@@ -16,7 +16,7 @@ while the first is INPROGRESS gets a 5xx, so the provider retries it after the f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -103,6 +103,37 @@ class ReplayGuard:
             )
 
     def run_once(
+        self,
+        keys: Sequence[str],
+        action: Callable[[], str],
+        *,
+        context: LambdaContext | None = None,
+    ) -> Outcome:
+        """Run `action` (which returns an event id) unless one of `keys` already ran.
+
+        The keys are claimed in order, each record inside the previous one's: a failure
+        anywhere removes every record claimed for this attempt, so the provider's retry is
+        processed again, and a duplicate under any key is a duplicate.
+
+        Raises:
+            DeliveryInProgress: another invocation holds one of the keys right now.
+            DownstreamError: DynamoDB failed before the action completed.
+            Whatever `action` raises, after its records have been removed.
+        """
+        first, *rest = keys
+        if not rest:
+            return self._run_once(first, action, context=context)
+        inner: list[Outcome] = []
+
+        def run_rest() -> str:
+            inner.append(self.run_once(rest, action, context=context))
+            return inner[-1].event_id
+
+        outcome = self._run_once(first, run_rest, context=context)
+        duplicate = outcome.duplicate or any(o.duplicate for o in inner)
+        return Outcome(event_id=outcome.event_id, duplicate=duplicate)
+
+    def _run_once(
         self,
         delivery_id: str,
         action: Callable[[], str],

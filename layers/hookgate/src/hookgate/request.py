@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
@@ -20,6 +21,12 @@ from hookgate.errors import BadRequest, PayloadTooLarge
 __all__ = ["Headers", "Request"]
 
 _T = TypeVar("_T")
+
+#: `host[:port]` as a Host header or API Gateway's `domainName` may hold it: a name or an IPv6
+#: literal, then digits. Anything else (a `/`, `@`, `?` or space) could rewrite the URL that
+#: URL-signing providers are verified against, so it is refused.
+_HOST = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
+_PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
 
 
 class Headers(Mapping[str, str]):
@@ -125,10 +132,10 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
     is_alb = "elb" in context
     headers = Headers(_pairs(event.get("multiValueHeaders"), event.get("headers")))
     query = _v1_query(event, decoded=not is_alb)
-    path = event.get("path") or "/"
+    path = _text(event.get("path") or "/")
     # REST APIs on their execute-api domain carry the stage in requestContext.path
     # ("/prod/webhooks/x"); that, not `path`, is what the provider called.
-    public_path = path if is_alb else context.get("path") or path
+    public_path = path if is_alb else _text(context.get("path") or path)
     raw_query = urlencode([(k, v) for k, values in query.items() for v in values])
     url = _url(public_url or _origin(headers, context.get("domainName")), public_path, raw_query)
     identity = context.get("identity") or {}
@@ -149,11 +156,11 @@ def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None
     http = context.get("http") or {}
     pairs = list(_pairs(None, event.get("headers")))
     if event.get("cookies"):
-        pairs.append(("cookie", "; ".join(event["cookies"])))
+        pairs.append(("cookie", _text("; ".join(event["cookies"]))))
     headers = Headers(pairs)
-    raw_query = event.get("rawQueryString") or ""
+    raw_query = _text(event.get("rawQueryString") or "")
     query = _group(parse_qsl(raw_query, keep_blank_values=True))
-    path = event.get("rawPath") or http.get("path") or "/"
+    path = _text(event.get("rawPath") or http.get("path") or "/")
     url = _url(public_url or _origin(headers, context.get("domainName")), path, raw_query)
     return Request(
         method=str(http.get("method", "")).upper(),
@@ -171,11 +178,11 @@ def _pairs(multi: Any, single: Any) -> Iterator[tuple[str, str]]:
     if isinstance(multi, Mapping) and multi:
         for name, values in multi.items():
             for value in values or ():
-                yield str(name), str(value)
+                yield _text(str(name)), _text(str(value))
     elif isinstance(single, Mapping):
         for name, value in single.items():
             if value is not None:
-                yield str(name), str(value)
+                yield _text(str(name)), _text(str(value))
 
 
 def _v1_query(event: Mapping[str, Any], *, decoded: bool) -> dict[str, tuple[str, ...]]:
@@ -196,24 +203,53 @@ def _v1_query(event: Mapping[str, Any], *, decoded: bool) -> dict[str, tuple[str
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
+        grouped.setdefault(_text(key), []).append(_text(value))
     return {k: tuple(v) for k, v in grouped.items()}
 
 
+def _text(value: str) -> str:
+    """`value`, if it is text some HTTP client could have sent.
+
+    A lone surrogate (possible in a JSON event, never in HTTP) cannot be encoded to the bytes a
+    provider signed; refusing it here keeps every later `.encode()` total.
+
+    Raises:
+        BadRequest: `value` holds a lone surrogate.
+    """
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise BadRequest() from exc
+    return value
+
+
 def _origin(headers: Headers, domain: str | None) -> str:
-    """`scheme://host[:port]` as the provider called it."""
-    # Only a proxy's own value counts; anything else a client put there means https.
-    forwarded = (_first(headers.get_all("x-forwarded-proto")) or "").lower()
-    scheme = forwarded if forwarded in ("http", "https") else "https"
-    host = headers.get("host") or domain or "localhost"
-    port = _first(headers.get_all("x-forwarded-port"))
+    """`scheme://host[:port]` as the provider called it.
+
+    Which inputs are trusted (docs/security.md, "The URL a signature is checked against"):
+
+    - the host is API Gateway's `domainName` (the name AWS routed the request by) when the
+      event has one; only ALB events, which have none, take the client's `Host` header;
+    - `X-Forwarded-Proto` and `X-Forwarded-Port` are read from their *last* value: a proxy
+      that appends puts the client's own value first and its own last, and AWS's front door
+      (API Gateway, the function URL service, ALB) is the proxy nearest to the function.
+
+    Raises:
+        BadRequest: the host is not `host[:port]` or the port is not a number; either could
+            otherwise rewrite the URL that URL-signing providers verify.
+    """
+    proto = (_last(headers.get_all("x-forwarded-proto")) or "").lower()
+    scheme = proto if proto in ("http", "https") else "https"
+    host = domain or headers.get("host") or "localhost"
+    port = _last(headers.get_all("x-forwarded-port"))
+    if not _HOST.fullmatch(host) or (port and not _PORT.fullmatch(port)):
+        raise BadRequest()
     if port and ":" not in host and (scheme, port) not in (("https", "443"), ("http", "80")):
         host = f"{host}:{port}"
     origin = f"{scheme}://{host}"
     try:
-        # A Host that is no host (a stray bracket, a port that is not a number) would break
-        # every provider that signs the URL; it is the client's error, not ours.
-        urlsplit(origin).port  # noqa: B018
+        urlsplit(origin).port  # noqa: B018 (a port over 65535 raises)
     except ValueError as exc:
         raise BadRequest() from exc
     return origin
@@ -230,8 +266,13 @@ def _url(base: str, path: str, raw_query: str) -> str:
 
 
 def _first(values: tuple[str, ...]) -> str | None:
-    # Proxies append to X-Forwarded-*: the first entry is the client-facing one.
+    # Proxies append to X-Forwarded-For: the first entry is the client's (as it claims).
     return values[0].split(",", 1)[0].strip() if values else None
+
+
+def _last(values: tuple[str, ...]) -> str | None:
+    # The entry the proxy nearest to the function added (see `_origin`).
+    return values[-1].rsplit(",", 1)[-1].strip() if values else None
 
 
 def _body(event: Mapping[str, Any], limit: int | None) -> bytes:

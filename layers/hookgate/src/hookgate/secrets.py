@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import (
-    GetParameterError,
-    SetSecretError,
-)
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from hookgate.errors import ConfigurationError, DownstreamError
 
@@ -24,6 +23,8 @@ __all__ = ["SecretMaterial", "SecretStore"]
 # Fields of the JSON secret format (DESIGN.md "Secret value"); anything else is kept in `extra`.
 _KNOWN_FIELDS = ("signing_secrets", "verify_token", "public_key", "webhook_id", "notification_url")
 _LIST_FIELDS = ("signing_secrets", "public_key")
+#: Names the version a handshake's secret is stored as, derived from the version it replaces.
+_FIRST_SECRET_NAMESPACE = uuid.UUID("6f0b7f0e-3c1d-4b8a-9d3e-2a1f4c5b6d7e")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ class SecretStore:
     ) -> None:
         self._secret_id = secret_id
         self._provider = SecretsProvider(boto3_client=client)
+        self._client = self._provider.client
         self._max_age_s = max_age_s
         self._refresh_cooldown_s = refresh_cooldown_s
         self._clock = clock
@@ -153,20 +155,42 @@ class SecretStore:
         material = self._read(force=True)
         return None if self._raw == before else material
 
-    def store(self, value: str) -> SecretMaterial:
-        """Write a new secret value (a handshake delivered it) and use it from now on.
+    def store_first(self, value: str) -> bool:
+        """Store `value` (a secret a handshake delivered) only if the secret holds no signing
+        secret yet, across every instance of the function; whether `value` is the secret now.
+
+        A cached "awaiting" value proves nothing (another instance may have stored the genuine
+        secret since), so the secret is read again first. Secrets Manager has no compare-and-
+        set, but a version id can be created only once: each instance names the new version
+        after the awaiting version it read, so of two concurrent handshakes only the first
+        one's secret is ever stored; the other's write fails (`ResourceExistsException`). A
+        provider repeating the same handshake stores the same value again, which is allowed.
 
         Raises:
-            DownstreamError: Secrets Manager could not be written (the provider must retry).
+            DownstreamError: Secrets Manager could not be read or written (retry).
         """
         material = SecretMaterial.parse(value)
         try:
-            self._provider.set(name=self._secret_id, value=value)
-        except SetSecretError as exc:
+            current = self._client.get_secret_value(SecretId=self._secret_id)
+        except (BotoCoreError, ClientError) as exc:
+            raise DownstreamError() from exc
+        existing = SecretMaterial.parse(current.get("SecretString", ""))
+        if existing.signing_secrets:
+            return existing.signing_secrets == material.signing_secrets
+        version = uuid.uuid5(_FIRST_SECRET_NAMESPACE, str(current["VersionId"]))
+        try:
+            self._client.put_secret_value(
+                SecretId=self._secret_id, SecretString=value, ClientRequestToken=str(version)
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceExistsException":
+                return False  # another handshake stored its secret first
+            raise DownstreamError() from exc
+        except BotoCoreError as exc:
             raise DownstreamError() from exc
         self._provider.clear_cache()  # type: ignore[no-untyped-call]
         self._raw, self._material = value, material
-        return material
+        return True
 
     def _read(self, *, force: bool) -> SecretMaterial:
         try:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from hookgate import providers
-from hookgate.crypto import fingerprint
 from hookgate.lambda_events import rest_event
 from hookgate.payload import parse_payload
 from hookgate.request import Request
@@ -146,6 +145,6 @@ def make_delivery(
         provider=provider,
         headers=headers,
         body=body,
-        delivery_id=definition.delivery_id(request, parsed) or fingerprint(body),
+        delivery_id=definition.replay_key(request, parsed),
         event_type=definition.event_type(request, parsed) or event_type,
     )

@@ -4,7 +4,13 @@ When a webhook is created, Asana POSTs `X-Hook-Secret: <s>` and expects it echoe
 same header; from then on every delivery carries `X-Hook-Signature: <hex HMAC-SHA256 of the
 body>` keyed with `s`. hookgate stores `s` in the function's secret, but only while that secret
 holds no signing secret yet (`{"signing_secrets": []}`): once set, a forged handshake cannot
-replace it. To register a new webhook, reset the secret to that value first.
+replace it, whichever instance of the function it reaches (`SecretStore.store_first` re-reads
+the secret and writes conditionally, so only the first secret ever stored wins). To register a
+new webhook, reset the secret to that value first. Until the handshake, every delivery is a
+401: nothing can be signed with a secret nobody has yet.
+
+Trust on first use: whoever completes the first handshake after the secret is reset owns the
+endpoint, so create the webhook right after resetting it (docs/security.md).
 
 Heartbeats (`{"events": []}`) are published like any delivery. No delivery id exists: the body's
 digest feeds the replay guard.
@@ -17,7 +23,7 @@ import json
 from typing import Any
 
 from hookgate.errors import BadSignature
-from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -41,6 +47,14 @@ def handshake(
         headers={HANDSHAKE_HEADER: offered},
         store_secret=json.dumps({"signing_secrets": [offered]}),
     )
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    if not secret.signing_secrets:  # awaiting the handshake
+        raise BadSignature()
+    return SIGNATURE.verify(request, secret, request.body)
 
 
 def event_type(request: Request, payload: Any) -> str | None:
@@ -71,13 +85,14 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="asana",
     docs_url="https://developers.asana.com/docs/webhooks-guide",
-    verify=SIGNATURE.verify_body,
+    verify=verify,
     sign=SIGNATURE.sign_body,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="task.changed",
     signature_header=SIGNATURE.header,
+    signed=Signed(covers=("body",)),
     handshake=handshake,
     handshake_before_verify=True,
 )

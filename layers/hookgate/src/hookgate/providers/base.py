@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from hookgate.crypto import fingerprint
 from hookgate.errors import MissingSignature
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -18,11 +19,13 @@ __all__ = [
     "Handshake",
     "Provider",
     "Reply",
+    "Signed",
     "Signer",
     "Verification",
     "Verifier",
     "header_field",
     "json_field",
+    "no_signed_id",
     "require_header",
 ]
 
@@ -74,7 +77,12 @@ class Reply:
         """A Lambda proxy response (REST, HTTP API, function URL and ALB alike)."""
         return {
             "statusCode": self.status,
-            "headers": {"Content-Type": self.content_type, **self.headers},
+            # Some answers echo a caller's token: no browser may read them as anything else.
+            "headers": {
+                "Content-Type": self.content_type,
+                "X-Content-Type-Options": "nosniff",
+                **self.headers,
+            },
             "body": self.body,
             "isBase64Encoded": False,
         }
@@ -128,6 +136,36 @@ class ExampleBody(Protocol):
 Extractor = Callable[[Request, Any], "str | None"]
 #: The acknowledgement of a verified delivery, when the provider wants a specific one.
 Acknowledge = Callable[[Request, Any], "Reply | None"]
+#: The exact content a provider's signature covers, in pieces (nothing is copied).
+SignedContent = Callable[[Request], Sequence[bytes]]
+
+
+def body_only(request: Request) -> Sequence[bytes]:
+    """The signed content of providers that sign the body alone."""
+    return (request.body,)
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """What a provider's signature covers, declared once.
+
+    The pipeline keys replays on it and marks everything else it publishes as unsigned
+    (`detail.verification.unsigned`); docs/security.md's signed-material table is generated
+    from it; the tests check the provider behaves as declared (changing anything not covered
+    never publishes a delivery twice).
+    """
+
+    #: Each thing the signature covers, in words ("body", "timestamp (`X-Slack-...`)").
+    covers: tuple[str, ...]
+    #: Where the replay key comes from: a delivery id the signature covers, in words ("body
+    #: `id`"), or None for a digest of the signed content (`Provider.signed_content`).
+    id: str | None = None
+    #: Request headers whose values the signature covers, besides the signature itself.
+    headers: tuple[str, ...] = ()
+    #: Whether the event type (`DetailType`) is read from signed material.
+    event_type: bool = True
+    #: What someone holding a captured genuine delivery can still do.
+    captured: str = "nothing: a resend is a duplicate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +176,8 @@ class Provider:
     docs_url: str
     verify: Verifier
     sign: Signer
+    #: The provider's delivery id, read only from what the signature covers (a signed header or
+    #: a field of a signed body); None when it has none, and the replay key is a digest.
     delivery_id: Extractor
     event_type: Extractor
     #: For test deliveries (CLI, local stack): a body, its content type and event type.
@@ -145,11 +185,22 @@ class Provider:
     example_event_type: str
     #: The header carrying the signature (or token): what a request without it lacks.
     signature_header: str
+    #: What the signature covers (see `Signed`).
+    signed: Signed
     #: Whether the signature covers the body; a shared token (GitLab, Okta, Graph's client
     #: state) authenticates the sender only.
     signs_body: bool = True
     #: Whether the signature covers a timestamp (and so stale and future ones are refused).
     signs_timestamp: bool = False
+    #: What the signature covers of the delivery itself (the body; Twilio: URL and fields),
+    #: digested into the replay key of deliveries without a signed id. A signed timestamp is
+    #: left out: a provider's retry, signed again later, is the same delivery (and each of
+    #: these providers' bodies carries its own event time, so two events never share one).
+    signed_content: SignedContent = body_only
+    #: A second id a delivery must also be new under, for a provider whose retries are new
+    #: signed transmissions of one event (PayPal): checked after the replay key, so only a
+    #: transmission never seen before can reach it.
+    also_once_per: Extractor | None = None
     #: How long the provider waits for an answer (its documentation): no AWS call starts
     #: when it could not finish in time.
     timeout_s: float = 10.0
@@ -170,6 +221,19 @@ class Provider:
     def configured(self, environ: Mapping[str, str]) -> Provider:
         """This definition as the function's environment configures it."""
         return self.configure(self, environ)
+
+    def replay_key(self, request: Request, payload: Any) -> str:
+        """The id a verified delivery is published once under, from signed material only: the
+        provider's delivery id where the signature covers it (`delivery_id`), otherwise a
+        digest of the signed content. Unsigned ids (GitHub's `X-GitHub-Delivery`) could be
+        changed by anyone resending a captured delivery.
+        """
+        return self.delivery_id(request, payload) or fingerprint(*self.signed_content(request))
+
+
+def no_signed_id(request: Request, payload: Any) -> str | None:
+    """The `delivery_id` of providers whose signature covers no delivery id."""
+    return None
 
 
 def require_header(request: Request, name: str) -> str:
@@ -193,6 +257,8 @@ def json_field(*path: str) -> Extractor:
             if not isinstance(value, Mapping):
                 return None
             value = value.get(key)
+        if isinstance(value, bool):  # JSON true is an int to Python, and no id
+            return None
         return str(value) if isinstance(value, str | int) and value != "" else None
 
     return extract

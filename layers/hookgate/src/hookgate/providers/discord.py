@@ -17,7 +17,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hookgate.errors import BadSignature, ConfigurationError
-from hookgate.providers.base import Provider, Reply, Verification, json_field, require_header
+from hookgate.payload import loads
+from hookgate.providers.base import (
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    json_field,
+    require_header,
+)
 from hookgate.providers.schemes import parse_unix_time, within_window
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -58,12 +66,12 @@ def _public_key(text: str) -> Ed25519PublicKey:
 
 def _interaction_type(payload: Any) -> int | None:
     kind = payload.get("type") if isinstance(payload, dict) else None
-    return kind if isinstance(kind, int) else None
+    return kind if isinstance(kind, int) and not isinstance(kind, bool) else None
 
 
 def _parsed(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return loads(body)
     except ValueError:
         return None
 
@@ -154,6 +162,12 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="APPLICATION_COMMAND",
     signature_header=SIGNATURE_HEADER,
+    signed=Signed(
+        covers=("body", "timestamp (`X-Signature-Timestamp`)"),
+        id="body `id`",
+        headers=(TIMESTAMP_HEADER,),
+        captured="nothing: a resend is a duplicate, and stale after the window",
+    ),
     timeout_s=3.0,
     signs_timestamp=True,
     handshake=handshake,

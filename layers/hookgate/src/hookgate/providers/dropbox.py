@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -48,11 +48,12 @@ PROVIDER = Provider(
     docs_url="https://www.dropbox.com/developers/reference/webhooks",
     verify=SIGNATURE.verify_body,
     sign=SIGNATURE.sign_body,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="list_folder",
     signature_header=SIGNATURE.header,
+    signed=Signed(covers=("body",)),
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
     handshake_before_verify=True,

@@ -11,7 +11,9 @@ Settings (template parameters, set as environment variables):
 - `HOOKGATE_GENERIC_SIGNED_CONTENT`: what is signed, from `{body}` (required, once),
   `{timestamp}`, `{id}` and `{url}`; default `{body}`, e.g. `{timestamp}.{body}`;
 - `HOOKGATE_GENERIC_ID_HEADER` / `HOOKGATE_GENERIC_EVENT_HEADER`: where the delivery id and
-  event type are (default: the JSON body's `id` and `type`);
+  event type are (default: the JSON body's `id` and `type`). The id header is the replay key
+  only when `{id}` is signed; otherwise it is published as unsigned metadata and the replay key
+  is a digest of the signed content. An event type from a header is marked unsigned;
 - `HOOKGATE_GENERIC_CHALLENGE_PARAMETER`: answer `GET ?<parameter>=<c>` with `c` (default off).
 """
 
@@ -24,11 +26,14 @@ from dataclasses import dataclass, replace
 
 from hookgate.errors import ConfigurationError
 from hookgate.providers.base import (
+    Extractor,
     Provider,
     Reply,
+    Signed,
     Verification,
     header_field,
     json_field,
+    no_signed_id,
     require_header,
 )
 from hookgate.providers.schemes import HmacHeader, parse_unix_time, within_window
@@ -92,19 +97,33 @@ class GenericSettings:
                 pieces.append(body if piece == "body" else values[piece].encode())
         return pieces
 
-    def verify(
-        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
-    ) -> Verification:
+    @property
+    def signs_id(self) -> bool:
+        return "{id}" in self.signed_content
+
+    def request_parts(self, request: Request) -> list[bytes]:
+        """What a request's signature covers.
+
+        Raises:
+            MissingSignature: a signed timestamp or id header is absent.
+        """
         timestamp = require_header(request, self.timestamp_header) if self.timestamp_header else ""
-        signed_at = parse_unix_time(timestamp) if self.timestamp_header else None
         delivery_id = ""
-        if "{id}" in self.signed_content:
+        if self.signs_id:
             if not self.id_header:
                 raise ConfigurationError(f"{{id}} is signed but no {ENV_PREFIX}ID_HEADER")
             delivery_id = require_header(request, self.id_header)
-        parts = self.parts(
+        return self.parts(
             request.body, timestamp=timestamp, delivery_id=delivery_id, url=request.url
         )
+
+    def verify(
+        self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+    ) -> Verification:
+        parts = self.request_parts(request)
+        signed_at = None
+        if self.timestamp_header:
+            signed_at = parse_unix_time(require_header(request, self.timestamp_header))
         verification = self.signature.verify(request, secret, *parts)
         if signed_at is None:
             return verification
@@ -140,17 +159,50 @@ class GenericSettings:
         return Reply(body=request.query[parameter][0], content_type="text/plain")
 
 
+def _signed(settings: GenericSettings) -> Signed:
+    covers = {"body": "body", "timestamp": "timestamp", "id": "id", "url": "URL"}
+    return Signed(
+        covers=tuple(covers[name] for name in _PLACEHOLDER.findall(settings.signed_content)),
+        id=(
+            f"`{settings.id_header}` (signed)"
+            if settings.id_header and settings.signs_id
+            else None
+            if settings.id_header
+            else "body `id`"
+        ),
+        headers=tuple(
+            header
+            for header, signed in (
+                (settings.timestamp_header, True),
+                (settings.id_header, settings.signs_id),
+            )
+            if header and signed
+        ),
+        event_type=settings.event_header is None,
+        captured="nothing: a resend is a duplicate"
+        + (", and stale after the window" if settings.timestamp_header else ""),
+    )
+
+
+def _delivery_id(settings: GenericSettings) -> Extractor:
+    if settings.id_header is None:
+        return json_field("id")  # the body is always signed
+    return header_field(settings.id_header) if settings.signs_id else no_signed_id
+
+
 def configure(provider: Provider, environ: Mapping[str, str]) -> Provider:
     settings = GenericSettings.from_env(environ)
     return replace(
         provider,
         verify=settings.verify,
         sign=settings.sign,
-        delivery_id=header_field(settings.id_header) if settings.id_header else json_field("id"),
+        delivery_id=_delivery_id(settings),
         event_type=(
             header_field(settings.event_header) if settings.event_header else json_field("type")
         ),
         signature_header=settings.signature.header,
+        signed=_signed(settings),
+        forwarded_headers=tuple(h for h in (settings.id_header, settings.event_header) if h),
         signs_timestamp=settings.timestamp_header is not None,
         methods=frozenset({"GET", "POST"} if settings.challenge_parameter else {"POST"}),
         handshake=settings.handshake if settings.challenge_parameter else None,
@@ -175,5 +227,6 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="example.created",
     signature_header=_DEFAULT.signature.header,
+    signed=_signed(_DEFAULT),
     configure=configure,
 )

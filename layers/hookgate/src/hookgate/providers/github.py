@@ -1,15 +1,18 @@
 """GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`.
 
-GitHub signs no timestamp, so the replay guard (keyed on `X-GitHub-Delivery`) is the only
-protection against replays. The legacy SHA-1 header (`X-Hub-Signature`) is not accepted.
+GitHub signs only the body: `X-GitHub-Delivery` and `X-GitHub-Event` are not covered, so the
+replay guard keys on the body's digest (a resend with a new delivery id is still a duplicate)
+and the event type is published marked unsigned. The legacy SHA-1 header (`X-Hub-Signature`)
+is not accepted.
 https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 
-from hookgate.providers.base import Provider, header_field
+from hookgate.providers.base import Provider, Signed, header_field, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 
 SIGNATURE = HmacHeader("X-Hub-Signature-256", prefix="sha256=")
@@ -29,10 +32,12 @@ def sign(
 
 
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+    # Each push names its own commit: the body, not the unsigned delivery id, tells them apart.
+    commit = hashlib.sha1(delivery_id.encode()).hexdigest()  # noqa: S324 (a made-up commit id)
     event = {
         "ref": "refs/heads/main",
         "before": "0" * 40,
-        "after": "1" * 40,
+        "after": commit,
         "repository": {"id": 1296269, "full_name": "octocat/Hello-World"},
         "sender": {"login": "octocat"},
         "commits": [],
@@ -45,10 +50,16 @@ PROVIDER = Provider(
     docs_url="https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
     verify=SIGNATURE.verify_body,
     sign=sign,
-    delivery_id=header_field(DELIVERY_HEADER),
+    delivery_id=no_signed_id,
     event_type=header_field(EVENT_HEADER),
     example_body=example_body,
     signature_header=SIGNATURE.header,
+    signed=Signed(
+        covers=("body",),
+        event_type=False,
+        captured="nothing new: a resend under another `X-GitHub-Delivery` or "
+        "`X-GitHub-Event` is a duplicate of the body already published",
+    ),
     example_event_type="push",
     forwarded_headers=(
         DELIVERY_HEADER,

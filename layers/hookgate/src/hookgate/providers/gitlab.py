@@ -1,7 +1,7 @@
 """GitLab: the secret token configured on the webhook, sent as is in `X-Gitlab-Token`
-(compared in constant time). It authenticates the sender, not the body: GitLab signs nothing.
-`Idempotency-Key` (newer GitLab) or `X-Gitlab-Event-UUID` feeds the replay guard; the two are
-equal on retries of one event.
+(compared in constant time). It authenticates the sender, not the body: GitLab signs nothing,
+so `Idempotency-Key` and `X-Gitlab-Event-UUID` are metadata and the replay guard keys on the
+body's digest (GitLab's retries repeat the body).
 https://docs.gitlab.com/user/project/integrations/webhooks/
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from hookgate.providers.base import Provider, header_field
+from hookgate.providers.base import Provider, Signed, header_field, no_signed_id
 from hookgate.providers.schemes import TokenHeader
 
 TOKEN = TokenHeader("X-Gitlab-Token")
@@ -29,7 +29,13 @@ def sign(
 
 
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
-    push = {"object_kind": "push", "ref": "refs/heads/main", "project_id": 15, "commits": []}
+    push = {
+        "object_kind": "push",
+        "ref": "refs/heads/main",
+        "checkout_sha": delivery_id.replace("-", ""),
+        "project_id": 15,
+        "commits": [],
+    }
     return json.dumps(push).encode()
 
 
@@ -38,13 +44,19 @@ PROVIDER = Provider(
     docs_url="https://docs.gitlab.com/user/project/integrations/webhooks/",
     verify=TOKEN.verify,
     sign=sign,
-    delivery_id=header_field("Idempotency-Key", "X-Gitlab-Event-UUID"),
+    delivery_id=no_signed_id,
     event_type=header_field(EVENT_HEADER),
     example_body=example_body,
     example_event_type="Push Hook",
     signature_header=TOKEN.header,
+    signed=Signed(
+        covers=("nothing: `X-Gitlab-Token` must equal the secret",),
+        event_type=False,
+        captured="everything: the token it carries lets anyone send any delivery",
+    ),
     signs_body=False,
     forwarded_headers=(
+        "Idempotency-Key",
         EVENT_HEADER,
         "X-Gitlab-Event-UUID",
         "X-Gitlab-Webhook-UUID",

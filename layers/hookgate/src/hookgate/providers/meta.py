@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from hookgate.errors import BadSignature
-from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -68,11 +68,12 @@ PROVIDER = Provider(
     docs_url="https://developers.facebook.com/docs/graph-api/webhooks/getting-started",
     verify=SIGNATURE.verify_body,
     sign=SIGNATURE.sign_body,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="whatsapp_business_account.messages",
     signature_header=SIGNATURE.header,
+    signed=Signed(covers=("body",)),
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
     handshake_before_verify=True,

@@ -15,7 +15,8 @@ import json
 from typing import Any
 
 from hookgate.errors import BadSignature, MissingSignature
-from hookgate.providers.base import Provider, Reply, Verification
+from hookgate.payload import loads
+from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -25,7 +26,7 @@ SIGNATURE_FIELD = "clientState"
 
 def _notifications(request: Request) -> list[Any]:
     try:
-        payload = json.loads(request.body)
+        payload = loads(request.body)
     except ValueError:
         raise MissingSignature() from None
     notifications = payload.get("value") if isinstance(payload, dict) else None
@@ -96,11 +97,16 @@ PROVIDER = Provider(
     docs_url="https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks",
     verify=verify,
     sign=sign,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="created",
     signature_header=SIGNATURE_FIELD,
+    signed=Signed(
+        covers=("nothing: each notification's `clientState` must equal the secret",),
+        event_type=False,
+        captured="everything: the client state it carries lets anyone send any delivery",
+    ),
     timeout_s=3.0,
     signs_body=False,
     handshake=handshake,

@@ -1,7 +1,8 @@
 """Okta event hooks: a header you configure on the hook (`Authorization` here) carrying a
 shared secret, compared in constant time; Okta signs nothing. Registration sends a one-time
 `GET` with `X-Okta-Verification-Challenge: <v>`, answered `{"verification": "<v>"}` once the
-same header proves the request comes from our hook.
+same header proves the request comes from our hook. The body is not signed, so its `eventId`
+is not the replay key: the body's digest is (Okta's retries repeat the body).
 https://developer.okta.com/docs/concepts/event-hooks/
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hookgate.providers.base import Provider, Reply, Verification, json_field
+from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field, no_signed_id
 from hookgate.providers.schemes import TokenHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -33,8 +34,13 @@ def event_type(request: Request, payload: Any) -> str | None:
     data = payload.get("data") if isinstance(payload, dict) else None
     events = data.get("events") if isinstance(data, dict) else None
     if isinstance(events, list):
-        types = {e.get("eventType") for e in events if isinstance(e, dict)}
-        if len(types) == 1 and isinstance(only := types.pop(), str):
+        # Only strings count: a list where a name belongs is unhashable, and not a type.
+        types = {
+            kind if isinstance(kind := e.get("eventType"), str) else None
+            for e in events
+            if isinstance(e, dict)
+        }
+        if len(types) == 1 and (only := types.pop()) is not None:
             return only
     return json_field("eventType")(request, payload)
 
@@ -60,11 +66,16 @@ PROVIDER = Provider(
     docs_url="https://developer.okta.com/docs/concepts/event-hooks/",
     verify=TOKEN.verify,
     sign=sign,
-    delivery_id=json_field("eventId"),
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="user.lifecycle.create",
     signature_header=TOKEN.header,
+    signed=Signed(
+        covers=("nothing: `Authorization` must equal the secret",),
+        event_type=False,
+        captured="everything: the token it carries lets anyone send any delivery",
+    ),
     timeout_s=3.0,
     signs_body=False,
     methods=frozenset({"GET", "POST"}),

@@ -9,13 +9,24 @@ PayPal's API hosts under `/v1/notifications/certs/`, or the delivery is refused 
 network call. The download follows no redirects, is bounded in time and size, and the
 certificate must chain to a trusted root (the runtime's CA bundle, or `SSL_CERT_FILE`), be
 valid now, and name a `paypal.com` host. Verified certificates are cached per URL.
-`PAYPAL-TRANSMISSION-TIME` is refused outside the window. The body's `id` feeds the guard.
+`PAYPAL-TRANSMISSION-TIME` is refused outside the window.
+
+The signature covers the body only through its CRC32, which anyone can match with other bytes.
+So the replay guard keys on the signed transmission id: a captured transmission is answered
+as a duplicate whatever body comes with it. PayPal retries an event as new transmissions, so
+a delivery must also be new under the body's event `id` (checked only once the transmission
+is known to be new, so a forger cannot reach it with a captured one). What remains: a
+transmission hookgate never answered 2xx (it failed, or never arrived) can, within the window,
+carry another body of the same CRC32; PayPal's `verify-webhook-signature` API would not help
+there either, as it checks the same signature. Consumers that act on PayPal events should
+fetch the event from PayPal's API by its id when the action matters.
 https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature
 """
 
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import urllib.error
 import urllib.request
@@ -27,7 +38,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hookgate.errors import BadSignature, ConfigurationError, DownstreamError
-from hookgate.providers.base import Provider, Verification, json_field, require_header
+from hookgate.providers.base import (
+    Provider,
+    Signed,
+    Verification,
+    header_field,
+    json_field,
+    require_header,
+)
 from hookgate.providers.schemes import b64decode, within_window
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -46,6 +64,12 @@ CERT_HOSTS = frozenset(
     {"api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.com", "api-m.sandbox.paypal.com"}
 )
 CERT_PATH_PREFIX = "/v1/notifications/certs/"
+#: The whole URL, as PayPal sends it (`.../certs/CERT-360caa42-fca2a594-1d93a270`): checked as
+#: text before any parser sees it, so no encoding (`%2e%2e`), space or control character passes.
+_CERT_URL = re.compile(
+    r"https://(?P<host>[a-z0-9.-]+)(?::443)?/v1/notifications/certs/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}",
+    re.ASCII,
+)
 CERT_NAME_SUFFIX = ".paypal.com"
 FETCH_TIMEOUT_S = 2.0
 MAX_CERT_BYTES = 64 * 1024
@@ -54,22 +78,13 @@ _certificates: OrderedDict[str, list[Certificate]] = OrderedDict()
 
 
 def is_allowed_cert_url(url: str) -> bool:
-    """Whether `url` may be fetched: https, a PayPal API host, default port, the certs path."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    """Whether `url` may be fetched: https, a PayPal API host, default port, the certs path,
+    and nothing else (no credentials, query, fragment, percent-encoding or `..`)."""
+    found = _CERT_URL.fullmatch(url)
+    if found is None or found["host"] not in CERT_HOSTS or ".." in url:
         return False
-    return (
-        parts.scheme == "https"
-        and parts.hostname in CERT_HOSTS
-        and port in (None, 443)
-        and parts.username is None
-        and parts.path.startswith(CERT_PATH_PREFIX)
-        and ".." not in parts.path
-        and not parts.query
-        and not parts.fragment
-    )
+    parts = urlsplit(url)
+    return parts.hostname == found["host"] and parts.path.startswith(CERT_PATH_PREFIX)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -248,11 +263,26 @@ PROVIDER = Provider(
     docs_url="https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature",
     verify=verify,
     sign=sign,
-    delivery_id=json_field("id"),
+    delivery_id=header_field(ID_HEADER),
+    also_once_per=json_field("id"),
     event_type=json_field("event_type"),
     example_body=example_body,
     example_event_type="PAYMENT.CAPTURE.COMPLETED",
     signature_header=SIGNATURE_HEADER,
+    signed=Signed(
+        covers=(
+            "transmission id",
+            "transmission time",
+            "your webhook id",
+            "CRC32 of the body (not the body)",
+        ),
+        id="`PAYPAL-TRANSMISSION-ID` (signed); also once per body `id`",
+        headers=(ID_HEADER, TIME_HEADER),
+        event_type=False,
+        captured="nothing once answered; a transmission never answered 2xx can, within the "
+        "window, carry another body of the same CRC32",
+    ),
+    signs_body=False,
     signs_timestamp=True,
     forwarded_headers=(ID_HEADER, TIME_HEADER, ALGORITHM_HEADER),
     stored_secret=stored_secret,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -17,6 +18,7 @@ from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
 __all__ = [
+    "HANDSHAKE_TOKEN",
     "HmacHeader",
     "TimestampedHmac",
     "TokenHeader",
@@ -26,6 +28,12 @@ __all__ = [
 ]
 
 Encoding = Literal["hex", "base64"]
+
+#: What a handshake answered with a key's HMAC may echo: base64 and base64url alphabets
+#: (the tokens providers send, such as X's `crc_token` and Zoom's `plainToken`). None of these
+#: characters is `{` or `:`, so no such token is the signed content of a delivery (a JSON
+#: object; Zoom's `v0:<ts>:<body>`), and an answer is never a signature anyone could reuse.
+HANDSHAKE_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,256}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)

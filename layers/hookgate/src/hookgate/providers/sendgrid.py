@@ -6,8 +6,8 @@ public key SendGrid shows when signing is enabled (store it as `public_key`; a l
 rotating). SendGrid's own helper checks no time window; hookgate refuses timestamps outside
 the window, as SendGrid's documentation recommends against replays.
 
-A delivery is a JSON array of events; its digest feeds the replay guard. The event type is
-the events' shared `event` ("delivered"), or "batch" when they differ.
+A delivery is a JSON array of events; the body's digest feeds the replay guard.
+The event type is the events' shared `event` ("delivered"), or "batch" when they differ.
 https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features
 """
 
@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hookgate.errors import BadSignature, ConfigurationError
-from hookgate.providers.base import Provider, Verification, require_header
+from hookgate.providers.base import Provider, Signed, Verification, no_signed_id, require_header
 from hookgate.providers.schemes import b64decode, parse_unix_time, within_window
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -77,9 +77,15 @@ def verify(
 def event_type(request: Request, payload: Any) -> str | None:
     if not isinstance(payload, list) or not payload:
         return None
-    kinds = {event.get("event") if isinstance(event, dict) else None for event in payload}
+    # Only strings are kept: a signed body may still hold a list where a name belongs.
+    kinds = {
+        kind
+        if isinstance(kind := event.get("event") if isinstance(event, dict) else None, str)
+        else None
+        for event in payload
+    }
     only = kinds.pop() if len(kinds) == 1 else "batch"
-    return only if isinstance(only, str) else None
+    return only
 
 
 def _private_key(secret: str) -> ec.EllipticCurvePrivateKey:
@@ -131,11 +137,16 @@ PROVIDER = Provider(
     docs_url="https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features",
     verify=verify,
     sign=sign,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="delivered",
     signature_header=SIGNATURE_HEADER,
+    signed=Signed(
+        covers=("body", "timestamp (`X-Twilio-Email-Event-Webhook-Timestamp`)"),
+        headers=(TIMESTAMP_HEADER,),
+        captured="nothing: a resend is a duplicate, and stale after the window",
+    ),
     signs_timestamp=True,
     stored_secret=stored_secret,
 )

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hookgate.providers.base import Provider, Reply, Verification, json_field
+from hookgate.payload import loads
+from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field
 from hookgate.providers.schemes import HmacHeader, TimestampedHmac
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -34,7 +35,7 @@ def handshake(
     if request.content_type == _FORM:
         return None
     try:
-        payload = json.loads(request.body)
+        payload = loads(request.body)
     except ValueError:
         return None
     if not isinstance(payload, dict) or payload.get("type") != "url_verification":
@@ -54,7 +55,7 @@ def event_type(request: Request, payload: Any) -> str | None:
         if "command" in form:
             return "slash_command"
         try:
-            interaction = json.loads(str(form.get("payload", "")))
+            interaction = loads(str(form.get("payload", "")))
         except ValueError:
             return None
         kind = interaction.get("type") if isinstance(interaction, dict) else None
@@ -104,6 +105,12 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="app_mention",
     signature_header=SCHEME.signature.header,
+    signed=Signed(
+        covers=("body", "timestamp (`X-Slack-Request-Timestamp`)"),
+        id="body `event_id` (Events API); else the body's digest",
+        headers=(SCHEME.timestamp_header,),
+        captured="nothing: a resend is a duplicate, and stale after the window",
+    ),
     timeout_s=3.0,
     signs_timestamp=True,
     forwarded_headers=("X-Slack-Retry-Num", "X-Slack-Retry-Reason"),

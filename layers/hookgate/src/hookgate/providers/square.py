@@ -3,6 +3,11 @@
 set `notification_url` in the secret when a proxy or custom domain sits in front; without it
 the URL the request arrived at is used. No timestamp is signed: the body's `event_id` feeds the
 replay guard.
+
+URL and body are signed run together, so where one ends must be unambiguous, or part of a
+captured body could move into the URL (a query, or a path a function URL routes anyway). Square
+sends a JSON object: the body must start with `{`, and a URL taken from the request must hold
+none, so the signed text splits in one place only.
 https://developer.squareup.com/docs/webhooks/step3validate
 """
 
@@ -10,7 +15,8 @@ from __future__ import annotations
 
 import json
 
-from hookgate.providers.base import Provider, Verification, json_field
+from hookgate.errors import BadSignature
+from hookgate.providers.base import Provider, Signed, Verification, json_field
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -22,6 +28,8 @@ def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
     url = (secret.notification_url or request.url).encode("utf-8")
+    if not request.body.startswith(b"{") or (not secret.notification_url and b"{" in url):
+        raise BadSignature()
     return SIGNATURE.verify(request, secret, url, request.body)
 
 
@@ -52,4 +60,5 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="payment.updated",
     signature_header=SIGNATURE.header,
+    signed=Signed(covers=("notification URL", "body"), id="body `event_id`"),
 )

@@ -4,7 +4,11 @@
 `"<webhook-id>.<webhook-timestamp>.<body>"`; any entry may match. `v1` is HMAC-SHA256 keyed with
 the base64 bytes of a `whsec_...` secret; `v1a` is Ed25519, verified with `whpk_<base64 key>`
 public keys (`public_key` in the secret). Timestamps outside the window are refused in both
-directions, as the specification requires. `webhook-id` feeds the replay guard.
+directions, as the specification requires. The id of the header style that verified feeds the
+replay guard: a request may carry both styles, and only one of them is signed.
+
+A `whpk_` public key among the signing secrets is refused as a configuration error: an HMAC
+keyed with a public key is a signature anyone can make.
 https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
 """
 
@@ -16,15 +20,17 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hookgate.crypto import hmac_digest
 from hookgate.errors import BadSignature, ConfigurationError, MissingSignature
 from hookgate.providers.base import (
+    Extractor,
     Provider,
+    Signed,
     Signer,
     Verification,
     Verifier,
-    header_field,
     json_field,
 )
 from hookgate.providers.schemes import b64decode, parse_unix_time, within_window
@@ -82,7 +88,9 @@ def _verify_v1(
         return None
     for index, text in enumerate(secret.signing_secrets):
         if text.startswith(PUBLIC_KEY_PREFIX):
-            continue
+            raise ConfigurationError(
+                "a whpk_ public key belongs in public_key, not signing_secrets"
+            )
         expected = base64.b64encode(
             hmac_digest("sha256", _decode_key(text, SECRET_PREFIX), *signed)
         )
@@ -139,6 +147,19 @@ def verifier(*styles: HeaderNames) -> Verifier:
     return verify
 
 
+def signed_id(*styles: HeaderNames) -> Extractor:
+    """The message id of the style the verifier reads (the first whose signature is present)."""
+
+    def extract(request: Request, payload: Any) -> str | None:
+        try:
+            names = _first_present(request, styles)
+        except MissingSignature:
+            return None
+        return request.headers.get(names.id) or None
+
+    return extract
+
+
 def signer(names: HeaderNames) -> Signer:
     def sign(
         secret: str, body: bytes, *, timestamp: int, delivery_id: str, event_type: str, url: str
@@ -187,12 +208,19 @@ def provider(name: str, docs_url: str, styles: Sequence[HeaderNames]) -> Provide
         docs_url=docs_url,
         verify=verifier(*styles),
         sign=signer(styles[0]),
-        delivery_id=header_field(*(names.id for names in styles)),
+        delivery_id=signed_id(*styles),
         event_type=json_field("type"),
         example_body=example_body,
         example_event_type="invoice.paid",
         signature_header=styles[0].signature,
+        signed=Signed(
+            covers=("message id", "timestamp", "body"),
+            id=" / ".join(f"`{names.id}`" for names in styles) + " of the style that verified",
+            headers=tuple(h for names in styles for h in (names.id, names.timestamp)),
+            captured="nothing: a resend is a duplicate, and stale after the window",
+        ),
         signs_timestamp=True,
-        forwarded_headers=tuple(names.id for names in styles),
+        # Not forwarded: of a request carrying both styles, only one id is signed, and that
+        # one is the event's delivery_id.
         stored_secret=stored_secret,
     )

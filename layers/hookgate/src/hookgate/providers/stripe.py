@@ -12,7 +12,7 @@ import json
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
 from hookgate.errors import BadSignature
-from hookgate.providers.base import Provider, Verification, json_field, require_header
+from hookgate.providers.base import Provider, Signed, Verification, json_field, require_header
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -103,6 +103,11 @@ PROVIDER = Provider(
     event_type=json_field("type"),
     example_body=example_body,
     signature_header=SIGNATURE_HEADER,
+    signed=Signed(
+        covers=("body", "timestamp (`t` in `Stripe-Signature`)"),
+        id="body `id`",
+        captured="nothing: a resend is a duplicate, and stale after the window",
+    ),
     signs_timestamp=True,
     example_event_type="payment_intent.succeeded",
 )

@@ -10,7 +10,13 @@ with HMAC-SHA256 (configure the SharedKey secret instead of the auth token).
 
 Behind a custom domain or proxy set `HOOKGATE_PUBLIC_URL`: API Gateway hands over the query
 decoded, so a query is re-encoded in standard form (`a=b&c=d`, spaces as `+`).
-`I-Twilio-Idempotency-Token` feeds the replay guard when present, else the body's digest.
+
+hookgate is stricter than Twilio's SDK in one way: a POST whose body is not signed (not a form
+with fields, and no `bodySHA256`) is refused, since Twilio signs such a request, like a GET,
+over its URL alone: any body would pass with a signature captured for the URL.
+`I-Twilio-Idempotency-Token` is not signed: the replay guard keys on a digest of the signed
+text (URL and fields), so a resend with another token, or with its fields reordered, is a
+duplicate.
 https://www.twilio.com/docs/usage/webhooks/webhooks-security
 """
 
@@ -22,7 +28,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from hookgate.errors import BadSignature
-from hookgate.providers.base import Provider, Verification, form_field, header_field
+from hookgate.providers.base import Provider, Signed, Verification, form_field, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -61,9 +67,13 @@ def _with_netloc(parts: SplitResult, netloc: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def _binds_body(url: str) -> bool:
+    return "bodySHA256" in dict(parse_qsl(urlsplit(url).query))
+
+
 def _signed_fields(url: str, content_type: str, body: bytes) -> bytes:
     """The POST fields' part of the signed text (empty for a JSON body bound by bodySHA256)."""
-    if content_type != _FORM or "bodySHA256" in dict(parse_qsl(urlsplit(url).query)):
+    if content_type != _FORM or _binds_body(url):
         return b""
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
@@ -92,6 +102,9 @@ def verify(
     algorithm = _algorithm(request.headers.get(SETTINGS_HEADER))
     signature = HmacHeader(SIGNATURE_HEADER, algorithm=algorithm, encoding="base64")
     fields = _signed_fields(request.url, request.content_type, request.body)
+    if not fields and not _binds_body(request.url):
+        # Signed over the URL alone: the body (whatever it is) would be nobody's.
+        raise BadSignature()
     for url in _url_variants(request.url):
         try:
             verification = signature.verify(request, secret, url.encode("utf-8"), fields)
@@ -100,6 +113,17 @@ def verify(
         _check_body_hash(request)
         return verification
     raise BadSignature()
+
+
+def signed_content(request: Request) -> tuple[bytes, bytes]:
+    """The signed text, with the URL in one spelling (no default port) whichever one Twilio
+    signed, so that the same delivery always has the same replay key."""
+    parts = urlsplit(request.url)
+    url = request.url
+    if parts.port is not None and parts.port == _DEFAULT_PORTS.get(parts.scheme):
+        url = _with_netloc(parts, parts.hostname or "")
+    fields = _signed_fields(request.url, request.content_type, request.body)
+    return url.encode("utf-8"), fields
 
 
 def event_type(request: Request, payload: Any) -> str | None:
@@ -138,11 +162,21 @@ PROVIDER = Provider(
     docs_url="https://www.twilio.com/docs/usage/webhooks/webhooks-security",
     verify=verify,
     sign=sign,
-    delivery_id=header_field(IDEMPOTENCY_HEADER),
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="delivered",
     signature_header=SIGNATURE_HEADER,
+    signed=Signed(
+        covers=(
+            "URL (scheme, host, path, query)",
+            "form fields: names and values, not their order nor where `=` falls",
+            "body, for JSON posts (`bodySHA256` in the URL)",
+        ),
+        captured="nothing new: a resend with another idempotency token or its fields "
+        "reordered is a duplicate",
+    ),
+    signed_content=signed_content,
     content_type=_FORM,
     forwarded_headers=(IDEMPOTENCY_HEADER, SETTINGS_HEADER),
 )

@@ -18,7 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from hookgate.errors import BadSignature
-from hookgate.providers.base import Provider, Reply, Verification, header_field, require_header
+from hookgate.payload import loads
+from hookgate.providers.base import (
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    header_field,
+    require_header,
+)
 from hookgate.providers.schemes import HmacHeader, within_window
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -64,7 +72,7 @@ def handshake(
     if request.headers.get(TYPE_HEADER) != VERIFICATION:
         return None
     try:
-        challenge = json.loads(request.body).get("challenge")
+        challenge = loads(request.body).get("challenge")
     except (ValueError, AttributeError):
         challenge = None
     if not isinstance(challenge, str):
@@ -119,6 +127,13 @@ PROVIDER = Provider(
     example_body=example_body,
     example_event_type="channel.follow",
     signature_header=SIGNATURE.header,
+    signed=Signed(
+        covers=("message id", "timestamp", "body"),
+        id="`Twitch-Eventsub-Message-Id` (signed)",
+        headers=(ID_HEADER, TIMESTAMP_HEADER),
+        event_type=False,
+        captured="nothing: a resend is a duplicate, and stale after the window",
+    ),
     timeout_s=3.0,
     signs_timestamp=True,
     forwarded_headers=(

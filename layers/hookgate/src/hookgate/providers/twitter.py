@@ -5,6 +5,11 @@ hourly after; the answer `{"response_token": "sha256=<base64 HMAC-SHA256(consume
 proves we hold the consumer secret. Deliveries carry `x-twitter-webhooks-signature:
 sha256=<base64 HMAC-SHA256 of the body>`. No delivery id exists: the body's digest feeds the
 replay guard.
+
+The CRC answer is the HMAC of the token with the same key that signs deliveries, over anything
+the unauthenticated caller chooses: answered freely, it would sign any body an attacker wants
+published. So the two are kept apart: only a token of the base64 alphabets is answered (X's
+are), and only a body that is a JSON object is a delivery (X's are); no token is both.
 https://docs.x.com/x-api/account-activity/introduction
 """
 
@@ -13,8 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hookgate.providers.base import Provider, Reply, Verification
-from hookgate.providers.schemes import HmacHeader
+from hookgate.errors import BadRequest, BadSignature
+from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
+from hookgate.providers.schemes import HANDSHAKE_TOKEN, HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -27,10 +33,22 @@ def handshake(
 ) -> Reply | None:
     if request.method != "GET" or "crc_token" not in request.query:
         return None
-    token = request.query["crc_token"][0].encode("utf-8")
+    text = request.query["crc_token"][0]
+    if not HANDSHAKE_TOKEN.fullmatch(text):
+        raise BadRequest()
+    token = text.encode("ascii")
     # Answered with the newest secret: X checks against the consumer secret it holds now.
     response_token = SIGNATURE.expected(secret.signing_keys()[0], token).decode()
     return Reply.json({"response_token": response_token})
+
+
+def verify(
+    request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
+) -> Verification:
+    """The body signature, for a body that is a JSON object: never a CRC token."""
+    if not request.body.lstrip(b" \t\r\n").startswith(b"{"):
+        raise BadSignature()
+    return SIGNATURE.verify(request, secret, request.body)
 
 
 def event_type(request: Request, payload: Any) -> str | None:
@@ -50,13 +68,14 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="twitter",
     docs_url="https://docs.x.com/x-api/account-activity/introduction",
-    verify=SIGNATURE.verify_body,
+    verify=verify,
     sign=SIGNATURE.sign_body,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=event_type,
     example_body=example_body,
     example_event_type="tweet_create_events",
     signature_header=SIGNATURE.header,
+    signed=Signed(covers=("body",)),
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
     handshake_before_verify=True,

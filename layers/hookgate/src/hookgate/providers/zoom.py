@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 
 from hookgate.crypto import hmac_digest
-from hookgate.providers.base import Provider, Reply, Verification, json_field
-from hookgate.providers.schemes import HmacHeader, TimestampedHmac
+from hookgate.errors import BadRequest
+from hookgate.payload import loads
+from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field, no_signed_id
+from hookgate.providers.schemes import HANDSHAKE_TOKEN, HmacHeader, TimestampedHmac
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
 
@@ -30,7 +32,7 @@ def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
     try:
-        payload = json.loads(request.body)
+        payload = loads(request.body)
     except ValueError:
         return None
     if not isinstance(payload, dict) or payload.get("event") != URL_VALIDATION:
@@ -39,6 +41,9 @@ def handshake(
     plain = inner.get("plainToken") if isinstance(inner, dict) else None
     if not isinstance(plain, str) or verification is None:
         return None
+    if not HANDSHAKE_TOKEN.fullmatch(plain):
+        # Zoom's tokens are base64url; anything else is not HMAC'd with the key (schemes).
+        raise BadRequest()
     key = secret.signing_keys()[verification.key_index]
     encrypted = hmac_digest("sha256", key, plain.encode("utf-8")).hex()
     return Reply.json({"plainToken": plain, "encryptedToken": encrypted})
@@ -59,11 +64,16 @@ PROVIDER = Provider(
     docs_url="https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
     verify=SCHEME.verify,
     sign=SCHEME.sign,
-    delivery_id=lambda request, payload: None,
+    delivery_id=no_signed_id,
     event_type=json_field("event"),
     example_body=example_body,
     example_event_type="meeting.started",
     signature_header=SCHEME.signature.header,
+    signed=Signed(
+        covers=("body", "timestamp (`x-zm-request-timestamp`)"),
+        headers=(SCHEME.timestamp_header,),
+        captured="nothing: a resend is a duplicate, and stale after the window",
+    ),
     timeout_s=3.0,
     signs_timestamp=True,
     forwarded_headers=("x-zm-trackingid",),
