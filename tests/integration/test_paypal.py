@@ -15,6 +15,7 @@ import socketserver
 import ssl
 import threading
 import uuid
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,6 +311,11 @@ def test_forgeries_are_refused(
         f"https://{API_HOST}/v1/notifications/certs/../../oauth2/token",
         f"https://{API_HOST}{CERT_PATH}?redirect=https://evil.example.com",
         "file:///etc/passwd",
+        # Found by the audit: an encoded `..` passed (a download was attempted), and a space
+        # or a tab made the download raise (a 500 for anyone).
+        f"https://{API_HOST}/v1/notifications/certs/%2e%2e/%2e%2e/oauth2/token",
+        f"https://{API_HOST}{CERT_PATH} x",
+        f"https://{API_HOST}{CERT_PATH}\tx",
     ],
 )
 def test_certificate_url_outside_the_allow_list_is_refused_without_any_connection(
@@ -367,3 +373,69 @@ def test_paypal_unreachable_is_503_so_paypal_retries(
 
     assert response["statusCode"] == 503
     assert bus.seen(settle_s=0.3) == []
+
+
+def _with_crc32(prefix: bytes, target: int) -> bytes:
+    """`prefix` and four more bytes, chosen so the whole has CRC-32 `target`.
+
+    CRC-32 is affine over GF(2): each of the four bytes' 32 bits flips a fixed set of the
+    checksum's bits, so the bits needed are found by Gaussian elimination.
+    """
+    base = zlib.crc32(prefix + bytes(4))
+    basis: dict[int, tuple[int, int]] = {}  # pivot bit -> (checksum bits flipped, input bits)
+    for bit in range(32):
+        flipped, inputs = zlib.crc32(prefix + (1 << bit).to_bytes(4, "little")) ^ base, 1 << bit
+        while flipped:
+            pivot = flipped.bit_length() - 1
+            if pivot not in basis:
+                basis[pivot] = (flipped, inputs)
+                break
+            flipped, inputs = flipped ^ basis[pivot][0], inputs ^ basis[pivot][1]
+    wanted, chosen = target ^ base, 0
+    while wanted:
+        flipped, inputs = basis[wanted.bit_length() - 1]
+        wanted, chosen = wanted ^ flipped, chosen ^ inputs
+    return prefix + chosen.to_bytes(4, "little")
+
+
+def test_captured_transmission_with_another_body_of_the_same_crc32_is_not_published(
+    paypal: PayPalDouble, make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    # Audit finding 2: PayPal signs the body only through its CRC32, and the replay key was the
+    # body's own `id`, which a forger chooses too.
+    handler = make_pipeline("paypal").handle_lambda
+    genuine = delivery("paypal", secret=paypal.signing_secret())
+    event_id = json.loads(genuine.body)["id"]
+    forged = _with_crc32(
+        genuine.body.replace(event_id.encode(), b"WH-FORGED-0000000000").replace(
+            b"COMPLETED", b"REFUNDED"
+        ),
+        zlib.crc32(genuine.body),
+    )
+    assert zlib.crc32(forged) == zlib.crc32(genuine.body)
+    assert forged != genuine.body
+
+    responses = [handler(event_of(genuine), lambda_context)]
+    responses.append(handler(event_of(genuine, body=forged), lambda_context))
+
+    assert [json.loads(r["body"]) for r in responses] == [
+        {"received": True, "duplicate": False},
+        {"received": True, "duplicate": True},
+    ]
+    [published] = bus.seen()
+    assert published["detail"]["payload"]["id"] == event_id
+    assert "payload" in published["detail"]["verification"]["unsigned"]
+
+
+def test_paypal_retry_as_a_new_transmission_of_the_same_event_is_a_duplicate(
+    paypal: PayPalDouble, make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    handler = make_pipeline("paypal").handle_lambda
+    first = delivery("paypal", secret=paypal.signing_secret())
+    retry = delivery("paypal", secret=paypal.signing_secret(), body=first.body)
+    assert retry.delivery_id != first.delivery_id  # another transmission id, signed
+
+    responses = [handler(event_of(d), lambda_context) for d in (first, retry)]
+
+    assert [json.loads(r["body"])["duplicate"] for r in responses] == [False, True]
+    assert len(bus.seen()) == 1

@@ -16,7 +16,13 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from hookgate.aws import deadline_for, set_deadline
 from hookgate.config import Settings
-from hookgate.errors import BadSignature, DownstreamError, HookgateError, MethodNotAllowed
+from hookgate.errors import (
+    BadSignature,
+    ConfigurationError,
+    DownstreamError,
+    HookgateError,
+    MethodNotAllowed,
+)
 from hookgate.payload import parse_payload
 from hookgate.providers.base import COMMON_FORWARDED_HEADERS, Provider, Reply, Verification
 from hookgate.publish import EventPublisher, source_for
@@ -42,7 +48,9 @@ def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _error_response(error: HookgateError, *, allow: str) -> dict[str, Any]:
-    response = json_response(error.status, {"message": error.message})
+    # The class's fixed text: an instance's own message (a configuration error's) is for
+    # operators, and says what is missing.
+    response = json_response(error.status, {"message": type(error).message})
     if error.status == 503:
         response["headers"]["Retry-After"] = "5"
     if isinstance(error, MethodNotAllowed):
@@ -241,6 +249,8 @@ class Pipeline:
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         reason = reason or error.reason
         fields: dict[str, Any] = {"outcome": "rejected", "reason": reason}
+        if isinstance(error, ConfigurationError):
+            fields["problem"] = error.message  # hookgate's own words, never input
         if error.status >= 500 and error.__cause__ is not None:
             # For operators: which dependency failed and how, by type and AWS error code only;
             # exception messages are never logged, as they may quote input.

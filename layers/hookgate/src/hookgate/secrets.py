@@ -176,6 +176,8 @@ class SecretStore:
             raise DownstreamError() from exc
         existing = SecretMaterial.parse(current.get("SecretString", ""))
         if existing.signing_secrets:
+            # Forget the cached value: deliveries signed with this one may follow at once.
+            self._provider.clear_cache()  # type: ignore[no-untyped-call]
             return existing.signing_secrets == material.signing_secrets
         version = uuid.uuid5(_FIRST_SECRET_NAMESPACE, str(current["VersionId"]))
         try:
