@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events invoke sam-local fuzz load template bench build send deploy clean
+.PHONY: help run test lint unit events invoke sam-local fuzz load template docs bench build send deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,7 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy (strict on the layer), cfn-lint, s
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m dev.render_template --check
+	$(BIN)/python -m dev.render_docs --check
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 	.venv-checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
@@ -67,6 +68,9 @@ load: $(STAMP) ## Load test of the local stack (5000 deliveries) -> bench/load.j
 
 template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/render_template.py
 	$(BIN)/python -m dev.render_template
+
+docs: $(STAMP) ## Rewrite docs/security.md's signed-material table from the provider definitions
+	$(BIN)/python -m dev.render_docs
 
 bench: $(STAMP) ## Benchmarks against same-run floors -> bench/results.json, bench/results.md
 	$(BIN)/python -m bench.run

@@ -1,9 +1,12 @@
 """`make fuzz`: coverage-guided fuzzing (atheris, libFuzzer) of everything that parses input.
 
 Targets, chosen by the first input byte: request normalization (any JSON as a Lambda event),
-every provider's verifier (fuzzed headers, query and body), the secret parser and the payload
-parser. Allowed outcomes are the documented ones: a `Request`, or `BadRequest` /
-`PayloadTooLarge` / `Unauthorized` (and `ConfigurationError` for a malformed secret value).
+every provider's verifier (fuzzed headers, query and body), every provider's handshake, what is
+read from a body once it verified (replay key, event type, acknowledgement: a signed body may
+be pathological too), the secret parser and the payload parser. Events carry lone surrogates,
+odd `Host` and `X-Forwarded-*` values and JSON nested past the parser's limit. Allowed outcomes
+are the documented ones: a `Request`, or `BadRequest` / `PayloadTooLarge` / `Unauthorized` (and
+`ConfigurationError` for a malformed secret value).
 Anything else, or a verifier accepting a request that no configured secret signed, is a crash,
 and libFuzzer stops with the input that caused it.
 
@@ -23,6 +26,7 @@ with atheris.instrument_imports():
     from hookgate import providers
     from hookgate.errors import BadRequest, ConfigurationError, PayloadTooLarge, Unauthorized
     from hookgate.payload import parse_payload
+    from hookgate.providers.base import Provider
     from hookgate.request import Request
     from hookgate.secrets import SecretMaterial
 
@@ -50,6 +54,28 @@ HEADER_NAMES = sorted(
 )  # fmt: skip
 
 
+QUERY_NAMES = ["crc_token", "challenge", "validationToken", "hub.challenge", "bodySHA256"]
+ODD_VALUES = ["example.com/other?", "443/x", "a@b", "[::1]:8443", "8443, 443", "\ud800"]
+
+
+def _text(data: atheris.FuzzedDataProvider, size: int) -> str:
+    # Lone surrogates too: a JSON event can hold them, an HTTP request never does.
+    if data.ConsumeIntInRange(0, 7) == 0:
+        return str(data.PickValueInList(ODD_VALUES))
+    with_surrogates = data.ConsumeBool()
+    return str(
+        data.ConsumeUnicode(size) if with_surrogates else data.ConsumeUnicodeNoSurrogates(size)
+    )
+
+
+def _body(data: atheris.FuzzedDataProvider) -> str:
+    if data.ConsumeIntInRange(0, 5) == 0:  # nested past the JSON parser's recursion limit
+        depth = data.ConsumeIntInRange(900, 5000)
+        opener, closer = data.PickValueInList([("[", "]"), ('{"a":', "}"), ('{"value":[', "]}")])
+        return f"{opener * depth}{closer * depth}"
+    return str(data.ConsumeUnicodeNoSurrogates(2048))
+
+
 def _event(data: atheris.FuzzedDataProvider) -> dict[str, Any]:
     headers: dict[str, list[str]] = {}
     for _ in range(data.ConsumeIntInRange(0, 8)):
@@ -58,17 +84,28 @@ def _event(data: atheris.FuzzedDataProvider) -> dict[str, Any]:
             if data.ConsumeBool()
             else data.ConsumeUnicodeNoSurrogates(20)
         )
-        headers.setdefault(name, []).append(data.ConsumeUnicodeNoSurrogates(120))
-    query = {data.ConsumeUnicodeNoSurrogates(12): [data.ConsumeUnicodeNoSurrogates(40)]}
+        headers.setdefault(name, []).append(_text(data, 120))
+    key = data.PickValueInList(QUERY_NAMES) if data.ConsumeBool() else _text(data, 12)
+    query = {key: [_text(data, 40)]}
+    context: dict[str, Any] = {"path": "/prod/webhooks/x"}
+    if data.ConsumeBool():  # else, as for ALB, the Host header names the host
+        context["domainName"] = "example.com"
     return {
         "httpMethod": data.PickValueInList(["POST", "GET", "PUT"]),
         "path": "/webhooks/x",
         "multiValueHeaders": headers,
         "multiValueQueryStringParameters": query,
-        "requestContext": {"path": "/prod/webhooks/x", "domainName": "example.com"},
-        "body": data.ConsumeUnicodeNoSurrogates(2048),
+        "requestContext": context,
+        "body": _body(data),
         "isBase64Encoded": data.ConsumeBool(),
     }
+
+
+def _request(data: atheris.FuzzedDataProvider) -> Request | None:
+    try:
+        return Request.from_event(_event(data), max_body_bytes=16384)
+    except (BadRequest, PayloadTooLarge):
+        return None
 
 
 def _normalize(data: atheris.FuzzedDataProvider) -> None:
@@ -84,9 +121,8 @@ def _verify(data: atheris.FuzzedDataProvider) -> None:
     definition = data.PickValueInList(DEFINITIONS)
     if definition.name == "paypal":
         return  # verified against a downloaded certificate: covered by tests/integration
-    try:
-        request = Request.from_event(_event(data), max_body_bytes=4096)
-    except (BadRequest, PayloadTooLarge):
+    request = _request(data)
+    if request is None:
         return
     try:
         verification = definition.verify(request, SECRET, now_s=NOW, tolerance_s=300)
@@ -101,14 +137,38 @@ def _secret(data: atheris.FuzzedDataProvider) -> None:
 
 
 def _payload(data: atheris.FuzzedDataProvider) -> None:
-    try:
-        request = Request.from_event(_event(data), max_body_bytes=4096)
-    except (BadRequest, PayloadTooLarge):
+    request = _request(data)
+    if request is None:
         return
     json.dumps(parse_payload(request).event)  # publishable: JSON-serializable
 
 
-TARGETS = [_normalize, _verify, _verify, _secret, _payload]
+def _handshake(data: atheris.FuzzedDataProvider) -> None:
+    definition: Provider = data.PickValueInList([d for d in DEFINITIONS if d.handshake])
+    request = _request(data)
+    if request is None or definition.handshake is None:
+        return
+    with contextlib.suppress(BadRequest, Unauthorized):
+        definition.handshake(request, SECRET, None)
+
+
+def _after_verification(data: atheris.FuzzedDataProvider) -> None:
+    # What the pipeline reads from a verified request: any signed body may be this odd.
+    definition: Provider = data.PickValueInList(DEFINITIONS)
+    request = _request(data)
+    if request is None:
+        return
+    payload = parse_payload(request).event
+    key = definition.replay_key(request, payload)
+    assert isinstance(key, str)
+    assert key
+    event_type = definition.event_type(request, payload)
+    assert event_type is None or isinstance(event_type, str)
+    if definition.acknowledge is not None:
+        definition.acknowledge(request, payload)
+
+
+TARGETS = [_normalize, _verify, _verify, _secret, _payload, _handshake, _after_verification]
 
 
 def one_input(raw: bytes) -> None:

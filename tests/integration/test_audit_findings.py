@@ -34,10 +34,8 @@ def refused(response: dict[str, Any]) -> bool:
 
 
 def acknowledged(response: dict[str, Any], *, duplicate: bool) -> bool:
-    return response["statusCode"] == 200 and json.loads(response["body"]) == {
-        "received": True,
-        "duplicate": duplicate,
-    }
+    body: dict[str, bool] = json.loads(response["body"])
+    return response["statusCode"] == 200 and body == {"received": True, "duplicate": duplicate}
 
 
 def get(provider: str, query: list[tuple[str, str]]) -> dict[str, Any]:

@@ -30,16 +30,42 @@ SECRET = "whsec_fuzzing_secret"
 MATERIAL = SecretMaterial(signing_secrets=(SECRET, "older-secret"))
 NOW = 1_800_000_000
 
+#: Every header some provider reads, and the ones that shape the URL.
+PROVIDER_HEADERS = sorted(
+    {
+        h
+        for name in providers.NAMES
+        for h in (
+            *providers.get(name).forwarded_headers,
+            *providers.get(name).signed.headers,
+            providers.get(name).signature_header,
+        )
+    }
+    | {"Stripe-Signature", "PAYPAL-CERT-URL", "PAYPAL-AUTH-ALGO", "X-Twilio-Signature",
+       "X-Hook-Secret", "X-Okta-Verification-Challenge", "svix-signature", "webhook-signature"}
+)  # fmt: skip
 header_names = st.sampled_from(
-    ["Stripe-Signature", "X-Hub-Signature-256", "Content-Type", "Host", "X-Forwarded-Proto",
-     "X-Forwarded-Port", "x-github-event", "X-GitHub-Delivery", "cookie"]
+    [*PROVIDER_HEADERS, "Content-Type", "Host", "X-Forwarded-Proto", "X-Forwarded-Port", "cookie"]
 ) | st.text(min_size=1, max_size=30)  # fmt: skip
-header_values = st.text(max_size=300) | st.sampled_from(
+#: Text with lone surrogates too (possible in a JSON event; hypothesis leaves them out by default).
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+header_values = st.text(max_size=300) | any_text | st.sampled_from(
     ["t=1,v1=", "t=,v1=abc", "v1=abc", "t=99999999999999999999,v1=00", "sha256=", "sha256=zz",
-     "t=1800000000,v1=" + "0" * 64 + ",v1=" + "f" * 64, "\x00", "=,=,=", "t=-1,v1=aa"]
+     "t=1800000000,v1=" + "0" * 64 + ",v1=" + "f" * 64, "\x00", "=,=,=", "t=-1,v1=aa",
+     "443/other/path?", "example.com/x?", "a@b", "[::1]:443", "8443, 443", "http, https",
+     "application/x-www-form-urlencoded", "application/json", "1800000000",
+     "https://api.paypal.com/v1/notifications/certs/CERT 1", "SHA256withRSA"]
 )  # fmt: skip
 headers = st.lists(st.tuples(header_names, header_values), max_size=12)
-bodies = st.binary(max_size=2048)
+#: Bodies, with JSON nested past the parser's recursion limit among them.
+nested = st.integers(1_000, 20_000).map(lambda depth: b"[" * depth + b"]" * depth)
+deep_json = nested | st.sampled_from(
+    [b'{"value": [' * 3000 + b"]}" * 3000,
+     b'{"type": "url_verification", "challenge": ' + b"[" * 5000,
+     b'{"event": "endpoint.url_validation", "payload": {"plainToken": [[[]]]}}', b'{"events": []}',
+     b"payload=" + b"%5B" * 5000, b'[{"event": ["x"]}]', b'{"type": 1}', b'{"type": true}']
+)  # fmt: skip
+bodies = st.binary(max_size=2048) | deep_json
 
 
 def anything() -> st.SearchStrategy[Any]:
@@ -58,10 +84,14 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
     shape = draw(st.sampled_from([*shapes.BINARY_SAFE, "mangled", "random"]))
     if shape == "random":
         return draw(st.dictionaries(st.text(max_size=20), anything(), max_size=8))
+    query_keys = st.sampled_from(
+        ["crc_token", "challenge", "validationToken", "hub.challenge", "hub.mode", "bodySHA256"]
+    ) | st.text(max_size=10)  # fmt: skip
     event = shapes.ALL_SHAPES["rest_v1" if shape == "mangled" else shape](
+        method=draw(st.sampled_from(["POST", "GET", "POST", "PUT"])),
         headers=draw(headers),
         body=draw(bodies),
-        query=draw(st.lists(st.tuples(st.text(max_size=10), st.text(max_size=10)), max_size=4)),
+        query=draw(st.lists(st.tuples(query_keys, st.text(max_size=20)), max_size=4)),
     )  # fmt: skip
     if shape == "mangled":
         for key in draw(st.lists(st.sampled_from(sorted(event)), max_size=4)):

@@ -24,7 +24,7 @@ from hookgate.errors import (
     MethodNotAllowed,
 )
 from hookgate.payload import parse_payload
-from hookgate.providers.base import COMMON_FORWARDED_HEADERS, Provider, Reply, Verification
+from hookgate.providers.base import Provider, Reply, Verification
 from hookgate.publish import EventPublisher, source_for
 from hookgate.replay import ReplayGuard
 from hookgate.request import Request
@@ -85,16 +85,10 @@ class Pipeline:
         self.handle_lambda: Callable[[Mapping[str, Any], Any], dict[str, Any]] = (
             logger.inject_lambda_context(self.__call__)
         )
-        self._forwarded = tuple(
-            h.lower() for h in (*COMMON_FORWARDED_HEADERS, *provider.forwarded_headers)
-        )
+        self._forwarded = provider.published_headers
         # What the event publishes that the signature does not cover, so consumers can tell.
-        signed_headers = {h.lower() for h in provider.signed.headers}
-        self._unsigned_headers = frozenset(h for h in self._forwarded if h not in signed_headers)
-        self._unsigned_fields = (
-            *(() if provider.signed.event_type else ("event_type",)),
-            *(() if provider.signs_body else ("payload",)),
-        )
+        self._unsigned_headers = provider.unsigned_headers
+        self._unsigned_fields = provider.unsigned_fields
         self._allow = ", ".join(sorted(provider.methods))
 
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:

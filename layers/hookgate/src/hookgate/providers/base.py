@@ -160,6 +160,8 @@ class Signed:
     #: Where the replay key comes from: a delivery id the signature covers, in words ("body
     #: `id`"), or None for a digest of the signed content (`Provider.signed_content`).
     id: str | None = None
+    #: What `Provider.signed_content` is, in words, for the replay key without a signed id.
+    digest_of: str = "the body"
     #: Request headers whose values the signature covers, besides the signature itself.
     headers: tuple[str, ...] = ()
     #: Whether the event type (`DetailType`) is read from signed material.
@@ -221,6 +223,25 @@ class Provider:
     def configured(self, environ: Mapping[str, str]) -> Provider:
         """This definition as the function's environment configures it."""
         return self.configure(self, environ)
+
+    @property
+    def published_headers(self) -> tuple[str, ...]:
+        """The headers copied into `detail.headers` (lower case), when present."""
+        return tuple(h.lower() for h in (*COMMON_FORWARDED_HEADERS, *self.forwarded_headers))
+
+    @property
+    def unsigned_headers(self) -> frozenset[str]:
+        """Of `published_headers`, those the signature does not cover."""
+        signed = {h.lower() for h in self.signed.headers}
+        return frozenset(h for h in self.published_headers if h not in signed)
+
+    @property
+    def unsigned_fields(self) -> tuple[str, ...]:
+        """Published fields, besides headers, that the signature does not cover."""
+        return (
+            *(() if self.signed.event_type else ("event_type",)),
+            *(() if self.signs_body else ("payload",)),
+        )
 
     def replay_key(self, request: Request, payload: Any) -> str:
         """The id a verified delivery is published once under, from signed material only: the

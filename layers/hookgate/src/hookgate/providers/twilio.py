@@ -173,6 +173,7 @@ PROVIDER = Provider(
             "form fields: names and values, not their order nor where `=` falls",
             "body, for JSON posts (`bodySHA256` in the URL)",
         ),
+        digest_of="the URL (without a default port) and the sorted fields",
         captured="nothing new: a resend with another idempotency token or its fields "
         "reordered is a duplicate",
     ),

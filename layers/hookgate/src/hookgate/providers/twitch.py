@@ -69,8 +69,8 @@ def verify(
 def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
-    if request.headers.get(TYPE_HEADER) != VERIFICATION:
-        return None
+    # Decided by the signed body, not by the unsigned message type header: a captured
+    # verification resent as a "notification" must still not be published.
     try:
         challenge = loads(request.body).get("challenge")
     except (ValueError, AttributeError):
