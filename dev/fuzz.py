@@ -25,7 +25,7 @@ import atheris  # type: ignore[import-untyped]
 with atheris.instrument_imports():
     from hookgate import providers
     from hookgate.errors import BadRequest, ConfigurationError, PayloadTooLarge, Unauthorized
-    from hookgate.payload import parse_payload
+    from hookgate.payload import body_fields, parse_payload
     from hookgate.providers.base import Provider
     from hookgate.request import Request
     from hookgate.secrets import SecretMaterial
@@ -158,7 +158,7 @@ def _after_verification(data: atheris.FuzzedDataProvider) -> None:
     request = _request(data)
     if request is None:
         return
-    payload = parse_payload(request).event
+    payload = body_fields(request, parse_payload(request))
     key = definition.replay_key(request, payload)
     assert isinstance(key, str)
     assert key

@@ -5,9 +5,9 @@ what each provider's signature covers. `--check` fails (for `make lint`) when it
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
+from dev.generated import write_or_check
 from hookgate import providers
 from hookgate.providers.base import Provider
 
@@ -25,9 +25,13 @@ def _row(provider: Provider) -> str:
         *(("payload",) if "payload" in provider.unsigned_fields else ()),
         *(f"`{h}`" for h in provider.published_headers if h in provider.unsigned_headers),
     ]
+    captured = signed.captured
+    if provider.signs_body and not provider.signs_timestamp:
+        # Nothing signed says when it was sent: the replay record is the only memory of it.
+        captured += "; after `ReplayTtlSeconds` (7 days) a resend is published again"
     return (
         f"| `{provider.name}` | {'; '.join(signed.covers)} | {key} | {', '.join(unsigned)} "
-        f"| {signed.captured} |"
+        f"| {captured} |"
     )
 
 
@@ -48,15 +52,7 @@ def render(text: str) -> str:
 
 
 def main() -> int:
-    current = SECURITY.read_text(encoding="utf-8")
-    rendered = render(current)
-    if "--check" in sys.argv[1:]:
-        if rendered != current:
-            print("docs/security.md's signed-material table is out of date: run `make docs`")
-            return 1
-        return 0
-    SECURITY.write_text(rendered, encoding="utf-8")
-    return 0
+    return write_or_check(SECURITY, render(SECURITY.read_text(encoding="utf-8")), target="docs")
 
 
 if __name__ == "__main__":

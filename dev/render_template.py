@@ -9,9 +9,9 @@ differs from what this writes, so an edit here must be followed by `make templat
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 
+from dev.generated import write_or_check
 from dev.template import TEMPLATE
 from hookgate import providers
 
@@ -453,15 +453,7 @@ def render(text: str) -> str:
 def main() -> int:
     if {e.name for e in ENDPOINTS} != set(providers.NAMES):
         raise SystemExit("ENDPOINTS and hookgate.providers.NAMES list different providers")
-    current = TEMPLATE.read_text(encoding="utf-8")
-    rendered = render(current)
-    if "--check" in sys.argv[1:]:
-        if rendered != current:
-            print("template.yaml is out of date: run `make template`")
-            return 1
-        return 0
-    TEMPLATE.write_text(rendered, encoding="utf-8")
-    return 0
+    return write_or_check(TEMPLATE, render(TEMPLATE.read_text(encoding="utf-8")), target="template")
 
 
 if __name__ == "__main__":

@@ -407,3 +407,84 @@ def test_twilio_resend_with_fields_reordered_is_a_duplicate(
     assert acknowledged(first, duplicate=False)
     assert acknowledged(again, duplicate=True)
     assert len(bus.seen()) == 1
+
+
+# --- Found by the adversarial review of the fixes ---------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["stripe", "square", "slack", "discord"])
+@pytest.mark.parametrize("content_type", ["text/plain", FORM])
+def test_resend_under_another_content_type_is_a_duplicate(
+    provider: str,
+    content_type: str,
+    make_pipeline: PipelineFactory,
+    bus: Bus,
+    lambda_context: LambdaContext,
+) -> None:
+    # The Content-Type is not signed but decides how the body is parsed: it once made a body
+    # id unreadable, and the key fell back to a digest nobody had claimed yet.
+    handler = make_pipeline(provider).handle_lambda
+    sent = delivery(provider)
+    resent = {**sent.headers, "Content-Type": content_type}
+
+    first = handler(event_of(sent), lambda_context)
+    again = handler(event_of(sent, headers=resent), lambda_context)
+
+    assert 200 <= first["statusCode"] < 300
+    assert 200 <= again["statusCode"] < 300
+    assert len(bus.seen()) == 1
+
+
+def test_slack_url_verification_sent_as_a_form_is_answered_not_published(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c"}).encode()
+    sent = delivery("slack", body=body)
+
+    response = make_pipeline("slack").handle_lambda(
+        event_of(sent, headers={**sent.headers, "Content-Type": FORM}), lambda_context
+    )
+
+    assert (response["statusCode"], json.loads(response["body"])) == (200, {"challenge": "c"})
+    assert bus.seen(settle_s=0.3) == []
+
+
+def test_twilio_behind_an_alb_is_a_duplicate_whatever_port_the_host_names(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    # Behind an ALB the client's Host names the host; Twilio's port-less variant verifies.
+    fields = {"AccountSid": "AC" + "0" * 32, "MessageSid": "SM" + uuid.uuid4().hex}
+    signature = RequestValidator(DEV_SECRETS["twilio"]).compute_signature(
+        "https://hooks.example.com/webhooks/twilio", fields
+    )
+    handler = make_pipeline("twilio").handle_lambda
+    responses = []
+    for host in ("hooks.example.com", "hooks.example.com:1", "HOOKS.example.com:2"):
+        event = shapes.alb(
+            path="/webhooks/twilio",
+            headers=[("Content-Type", FORM), ("X-Twilio-Signature", signature)],
+            body=urlencode(fields).encode(),
+        )
+        event["multiValueHeaders"]["host"] = [host]
+        responses.append(handler(event, lambda_context))
+
+    assert [r["statusCode"] for r in responses] == [200, 200, 200]
+    assert [json.loads(r["body"])["duplicate"] for r in responses] == [False, True, True]
+    assert len(bus.seen()) == 1
+
+
+def test_twilio_form_with_more_fields_than_twilio_sends_is_refused(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    fields = [(f"f{i}", "x") for i in range(5000)]
+    signature = RequestValidator(DEV_SECRETS["twilio"]).compute_signature(
+        url_for("twilio"), dict(fields)
+    )
+    event = post(
+        "twilio",
+        [("Content-Type", FORM), ("X-Twilio-Signature", signature)],
+        urlencode(fields).encode(),
+    )
+
+    assert refused(make_pipeline("twilio").handle_lambda(event, lambda_context))
+    assert bus.seen(settle_s=0.3) == []

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from hookgate.request import Request
 
-__all__ = ["Payload", "loads", "parse_payload"]
+__all__ = ["Payload", "body_fields", "loads", "parse_payload"]
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -73,6 +73,22 @@ def parse_payload(request: Request) -> Payload:
         else:
             return Payload(event=parsed, json=parsed, raw_json=text)
     return Payload(event={"text": text})
+
+
+def body_fields(request: Request, payload: Payload) -> Any:
+    """What providers read ids and event types from: the body's JSON whatever the Content-Type
+    says, else the published form (`{"form": ...}`, `{"text": ...}`).
+
+    The Content-Type is not signed. It decides how the body is published, but if it also
+    decided what id or type is read, resending a captured delivery under another one would
+    make it a new delivery.
+    """
+    if payload.json is not None or request.body.lstrip()[:1] not in (b"{", b"["):
+        return payload.event
+    try:
+        return loads(request.body)
+    except ValueError:
+        return payload.event
 
 
 def _reject_constant(name: str) -> Any:

@@ -23,7 +23,7 @@ from hookgate.errors import (
     HookgateError,
     MethodNotAllowed,
 )
-from hookgate.payload import parse_payload
+from hookgate.payload import body_fields, parse_payload
 from hookgate.providers.base import Provider, Reply, Verification
 from hookgate.publish import EventPublisher, source_for
 from hookgate.replay import ReplayGuard
@@ -158,13 +158,12 @@ class Pipeline:
         self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
 
         payload = parse_payload(request)
-        delivery_id = provider.replay_key(request, payload.event)
+        fields = body_fields(request, payload)
+        delivery_id = provider.replay_key(request, fields)
         replay_keys = [delivery_id]
-        if provider.also_once_per is not None and (
-            also := provider.also_once_per(request, payload.event)
-        ):
+        if provider.also_once_per is not None and (also := provider.also_once_per(request, fields)):
             replay_keys.append(f"also:{also}")
-        event_type = provider.event_type(request, payload.event) or DEFAULT_EVENT_TYPE
+        event_type = provider.event_type(request, fields) or DEFAULT_EVENT_TYPE
         self._logger.set_correlation_id(delivery_id)
         self._logger.append_keys(delivery_id=delivery_id, event_type=event_type)
 
@@ -210,7 +209,7 @@ class Pipeline:
             fields = {"outcome": "duplicate"}
         else:
             fields = {"outcome": "published", "event_id": outcome.event_id}
-        reply = provider.acknowledge(request, payload.event) if provider.acknowledge else None
+        reply = provider.acknowledge(request, fields) if provider.acknowledge else None
         if reply is not None:
             return reply.to_lambda(), fields
         return json_response(200, {"received": True, "duplicate": outcome.duplicate}), fields

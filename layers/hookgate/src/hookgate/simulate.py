@@ -13,7 +13,7 @@ from functools import cache
 
 from hookgate import providers
 from hookgate.lambda_events import rest_event
-from hookgate.payload import parse_payload
+from hookgate.payload import body_fields, parse_payload
 from hookgate.request import Request
 
 __all__ = [
@@ -140,7 +140,7 @@ def make_delivery(
     }
     # Read the id and type back the way the function will, so what is reported is what counts.
     request = Request.from_event(rest_event("POST", url, headers.items(), body))
-    parsed = parse_payload(request).event
+    parsed = body_fields(request, parse_payload(request))
     return TestDelivery(
         provider=provider,
         headers=headers,

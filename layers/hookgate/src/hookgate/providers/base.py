@@ -131,8 +131,8 @@ class ExampleBody(Protocol):
         ...
 
 
-#: Reads a delivery id or event type from the request and its parsed body (`Payload.event`:
-#: the JSON value, or `{"form": {...}}` for form posts).
+#: Reads a delivery id or event type from the request and its parsed body (`body_fields`: the
+#: JSON value whatever the Content-Type says, or `{"form": {...}}` for form posts).
 Extractor = Callable[[Request, Any], "str | None"]
 #: The acknowledgement of a verified delivery, when the provider wants a specific one.
 Acknowledge = Callable[[Request, Any], "Reply | None"]

@@ -28,7 +28,14 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from hookgate.errors import BadSignature
-from hookgate.providers.base import Provider, Signed, Verification, form_field, no_signed_id
+from hookgate.providers.base import (
+    Provider,
+    Signed,
+    Verification,
+    form_field,
+    no_signed_id,
+    require_header,
+)
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 from hookgate.secrets import SecretMaterial
@@ -41,6 +48,8 @@ AUTH_TOKEN_SIGNATURE = HmacHeader(SIGNATURE_HEADER, algorithm="sha1", encoding="
 _ALGORITHMS = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
 _FORM = "application/x-www-form-urlencoded"
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+#: Twilio's webhooks carry a few dozen fields: sorting a million would cost seconds per request.
+_MAX_FIELDS = 1000
 
 
 def _algorithm(settings: str | None) -> str:
@@ -76,8 +85,8 @@ def _signed_fields(url: str, content_type: str, body: bytes) -> bytes:
     if content_type != _FORM or _binds_body(url):
         return b""
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError as exc:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS)
+    except ValueError as exc:  # not UTF-8, or more fields than Twilio ever sends
         raise BadSignature() from exc
     values: dict[str, set[str]] = {}
     for name, value in pairs:
@@ -99,6 +108,7 @@ def _check_body_hash(request: Request) -> None:
 def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
+    require_header(request, SIGNATURE_HEADER)  # before any work on the body
     algorithm = _algorithm(request.headers.get(SETTINGS_HEADER))
     signature = HmacHeader(SIGNATURE_HEADER, algorithm=algorithm, encoding="base64")
     fields = _signed_fields(request.url, request.content_type, request.body)
@@ -116,12 +126,11 @@ def verify(
 
 
 def signed_content(request: Request) -> tuple[bytes, bytes]:
-    """The signed text, with the URL in one spelling (no default port) whichever one Twilio
-    signed, so that the same delivery always has the same replay key."""
+    """The signed text, with the URL in one spelling (lower-case host, no port), so that the
+    same delivery always has the same replay key: the port-less variant verifies whatever
+    port a request names (behind an ALB, the client's Host header does)."""
     parts = urlsplit(request.url)
-    url = request.url
-    if parts.port is not None and parts.port == _DEFAULT_PORTS.get(parts.scheme):
-        url = _with_netloc(parts, parts.hostname or "")
+    url = _with_netloc(parts, parts.hostname or "")
     fields = _signed_fields(request.url, request.content_type, request.body)
     return url.encode("utf-8"), fields
 
@@ -173,7 +182,7 @@ PROVIDER = Provider(
             "form fields: names and values, not their order nor where `=` falls",
             "body, for JSON posts (`bodySHA256` in the URL)",
         ),
-        digest_of="the URL (without a default port) and the sorted fields",
+        digest_of="the URL (lower-case host, no port) and the sorted fields",
         captured="nothing new: a resend with another idempotency token or its fields "
         "reordered is a duplicate",
     ),
