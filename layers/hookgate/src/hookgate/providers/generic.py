@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from hookgate.errors import ConfigurationError
+from hookgate.errors import BadSignature, ConfigurationError
 from hookgate.providers.base import (
     Extractor,
     Provider,
@@ -70,8 +70,20 @@ class GenericSettings:
         if _PLACEHOLDER.findall(content).count("body") != 1:
             raise ConfigurationError(f"{ENV_PREFIX}SIGNED_CONTENT must contain {{body}} once")
         timestamp_header = setting("TIMESTAMP_HEADER")
-        if "{timestamp}" in content and not timestamp_header:
-            raise ConfigurationError(f"{{timestamp}} is signed but no {ENV_PREFIX}TIMESTAMP_HEADER")
+        if ("{timestamp}" in content) != bool(timestamp_header):
+            # A timestamp header that is not signed would let anyone make a delivery fresh.
+            raise ConfigurationError(
+                f"{ENV_PREFIX}TIMESTAMP_HEADER is set exactly when {{timestamp}} is signed"
+            )
+        if any(
+            content.index(f"{{{name}}}") > content.index("{body}")
+            for name in ("id", "url")
+            if f"{{{name}}}" in content
+        ):
+            # See `_check_boundaries`: where the body starts must be unambiguous.
+            raise ConfigurationError(
+                f"{ENV_PREFIX}SIGNED_CONTENT must sign {{id}} and {{url}} before {{body}}"
+            )
         return cls(
             signature=HmacHeader(
                 setting("SIGNATURE_HEADER", "X-Signature") or "X-Signature",
@@ -117,10 +129,31 @@ class GenericSettings:
             request.body, timestamp=timestamp, delivery_id=delivery_id, url=request.url
         )
 
+    def _check_boundaries(self, request: Request, parts: list[bytes]) -> None:
+        """Where the body starts in the signed text must be beyond dispute.
+
+        `{id}` (a header) and `{url}` are chosen with the request: if either could end in
+        bytes of the body or the body begin with theirs, a captured delivery could be cut
+        elsewhere and still verify, with another id or body. Signed before the body, neither
+        may hold a `{`, and the body must begin with one (a JSON object): the body starts at
+        the first `{` of what is signed after them.
+
+        Raises:
+            BadSignature: the request does not keep the boundary.
+        """
+        if not (self.signs_id or "{url}" in self.signed_content):
+            return
+        if not request.body.startswith(b"{"):
+            raise BadSignature()
+        body_at = _PLACEHOLDER.split(self.signed_content).index("body")
+        if any(b"{" in part for part in parts[:body_at]):
+            raise BadSignature()
+
     def verify(
         self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
     ) -> Verification:
         parts = self.request_parts(request)
+        self._check_boundaries(request, parts)
         signed_at = None
         if self.timestamp_header:
             signed_at = parse_unix_time(require_header(request, self.timestamp_header))

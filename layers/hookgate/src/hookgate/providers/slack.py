@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from hookgate.payload import loads
 from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field
@@ -50,6 +51,10 @@ def event_type(request: Request, payload: Any) -> str | None:
     if not isinstance(payload, dict):
         return None
     form = payload.get("form")
+    if form is None and "text" in payload:
+        # A form posted under another Content-Type (which is not signed): read it as the form
+        # it is, so that the type does not follow the header.
+        form = dict(parse_qsl(str(payload["text"]), keep_blank_values=True))
     if isinstance(form, dict):
         if "command" in form:
             return "slash_command"
