@@ -158,12 +158,12 @@ class Pipeline:
         self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
 
         payload = parse_payload(request)
-        fields = body_fields(request, payload)
-        delivery_id = provider.replay_key(request, fields)
+        parsed = body_fields(request, payload)
+        delivery_id = provider.replay_key(request, parsed)
         replay_keys = [delivery_id]
-        if provider.also_once_per is not None and (also := provider.also_once_per(request, fields)):
+        if provider.also_once_per is not None and (also := provider.also_once_per(request, parsed)):
             replay_keys.append(f"also:{also}")
-        event_type = provider.event_type(request, fields) or DEFAULT_EVENT_TYPE
+        event_type = provider.event_type(request, parsed) or DEFAULT_EVENT_TYPE
         self._logger.set_correlation_id(delivery_id)
         self._logger.append_keys(delivery_id=delivery_id, event_type=event_type)
 
@@ -209,7 +209,7 @@ class Pipeline:
             fields = {"outcome": "duplicate"}
         else:
             fields = {"outcome": "published", "event_id": outcome.event_id}
-        reply = provider.acknowledge(request, fields) if provider.acknowledge else None
+        reply = provider.acknowledge(request, parsed) if provider.acknowledge else None
         if reply is not None:
             return reply.to_lambda(), fields
         return json_response(200, {"received": True, "duplicate": outcome.duplicate}), fields

@@ -17,9 +17,10 @@ as a duplicate whatever body comes with it. PayPal retries an event as new trans
 a delivery must also be new under the body's event `id` (checked only once the transmission
 is known to be new, so a forger cannot reach it with a captured one). What remains: a
 transmission hookgate never answered 2xx (it failed, or never arrived) can, within the window,
-carry another body of the same CRC32; PayPal's `verify-webhook-signature` API would not help
-there either, as it checks the same signature. Consumers that act on PayPal events should
-fetch the event from PayPal's API by its id when the action matters.
+carry another body of the same CRC32. PayPal's `verify-webhook-signature` API is not used: it
+takes the event as parsed JSON, PayPal does not document that it compares it with the event it
+sent, and it needs an OAuth token and a call to PayPal per delivery. Consumers that act on
+PayPal events should fetch the event from PayPal's API by its id when the action matters.
 https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature
 """
 
