@@ -113,9 +113,7 @@ def _refusable(pairs: list[tuple[str, str]]) -> bool:
         return False
 
     return any(
-        name.lower() in ("host", "x-forwarded-port")
-        or unencodable(name)
-        or unencodable(value)
+        name.lower() in ("host", "x-forwarded-port") or unencodable(name) or unencodable(value)
         for name, value in pairs
     )
 
