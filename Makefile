@@ -29,7 +29,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	touch $@
 
 run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, http://127.0.0.1:3000
-	$(BIN)/python -m dev.stack $(ARGS)
+	$(BIN)/python -m dev.local.stack $(ARGS)
 
 send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github|slack|...)
 	$(BIN)/hookgate send $(or $(P),stripe)
@@ -41,8 +41,8 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy (strict on the layer), cfn-lint, s
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m dev.render_template --check
-	$(BIN)/python -m dev.render_docs --check
+	$(BIN)/python -m dev.rendering.template --check
+	$(BIN)/python -m dev.rendering.docs --check
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 	.venv-checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
@@ -51,14 +51,14 @@ unit: $(STAMP) ## Only the pure unit tests
 	$(BIN)/pytest tests/unit
 
 events: $(STAMP) ## Regenerate events/<provider>/valid.json, freshly signed with the dev secrets
-	$(BIN)/python -m dev.events
+	$(BIN)/python -m dev.samlocal.events
 
 invoke: $(STAMP) ## Invoke one function via the runtime emulator (P=<provider> [E=valid|tampered])
-	$(BIN)/python -m dev.invoke $(or $(P),stripe) $(or $(E),valid) \
+	$(BIN)/python -m dev.runtime.invoke $(or $(P),stripe) $(or $(E),valid) \
 		$(if $(EVENTS_DIR),--events-dir $(EVENTS_DIR))
 
 sam-local: $(STAMP) ## Set up real `sam local invoke`/`start-api` here (Docker, base image, build)
-	$(BIN)/python -m dev.samlocal
+	$(BIN)/python -m dev.samlocal.setup
 
 fuzz: $(STAMP) ## Coverage-guided fuzzing of every parser (atheris), FUZZ_SECONDS=60 by default
 	$(BIN)/python -m dev.fuzz -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1
@@ -66,17 +66,17 @@ fuzz: $(STAMP) ## Coverage-guided fuzzing of every parser (atheris), FUZZ_SECOND
 load: $(STAMP) ## Load test of the local stack (5000 deliveries) -> bench/load.json, bench/load.md
 	$(BIN)/python -m bench.load $(ARGS)
 
-template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/render_template.py
-	$(BIN)/python -m dev.render_template
+template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/rendering/template.py
+	$(BIN)/python -m dev.rendering.template
 
 docs: $(STAMP) ## Rewrite docs/security.md's signed-material table from the provider definitions
-	$(BIN)/python -m dev.render_docs
+	$(BIN)/python -m dev.rendering.docs
 
 bench: $(STAMP) ## Benchmarks against same-run floors -> bench/results.json, bench/results.md
 	$(BIN)/python -m bench.run
 
 # The runtime's Python, to compile the layer's bytecode (empty: ship sources only).
-LAMBDA_PYTHON ?= env PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m dev.lambda_python
+LAMBDA_PYTHON ?= env PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m dev.runtime.python
 
 build: $(STAMP) ## sam build (no Docker needed), the layer with bytecode for the runtime's Python
 	PATH="$(CURDIR)/$(BIN):$$PATH" LAMBDA_PYTHON="$(LAMBDA_PYTHON)" $(BIN)/sam build

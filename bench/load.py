@@ -28,12 +28,12 @@ from typing import Any
 import requests
 
 from dev import template
-from dev.emulator import MotoServer, free_port, provision, receive_events
-from dev.gateway import Gateway
-from dev.runtime import LambdaFunction
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
-from hookgate.aws import ENV_READ_TIMEOUT
-from hookgate.simulate import TestDelivery, make_delivery
+from dev.local.emulator import MotoServer, free_port, provision, receive_events
+from dev.local.gateway import Gateway
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.runtime.rie import LambdaFunction
+from hookgate.aws.clients import ENV_READ_TIMEOUT
+from hookgate.devtools.simulate import TestDelivery, make_delivery
 
 PROVIDERS = ("stripe", "github", "slack")
 OUT = Path(__file__).resolve().parent

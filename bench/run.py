@@ -33,14 +33,15 @@ from bench.cold_hookgate import Context
 from bench.floor import floor_handle
 from bench.responder import LocalResponder
 from bench.workload import PROVIDERS, SIZES, STORED_SECRETS, Case, delivery_event
-from dev import lambda_python, template
-from dev.emulator import FAKE_CREDENTIALS, REGION, MotoServer, environ_without_aws, provision
-from dev.runtime import LambdaFunction
-from dev.samples import STORED_DEV_SECRETS
+from dev import template
+from dev.local.emulator import FAKE_CREDENTIALS, REGION, MotoServer, environ_without_aws, provision
+from dev.local.samples import STORED_DEV_SECRETS
+from dev.runtime import python as lambda_python
+from dev.runtime.rie import LambdaFunction
 from hookgate import build_pipeline, providers
-from hookgate.aws import CLIENT_CONFIG
+from hookgate.aws.clients import CLIENT_CONFIG
+from hookgate.material import SecretMaterial
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 ROOT = template.ROOT
 OUT = ROOT / "bench"
@@ -484,10 +485,10 @@ def markdown(results: dict[str, Any]) -> str:
         "completion update; S3 over 240 KiB) and the bare verification; it logs nothing and",
         "emits no metrics, hookgate writes one log record per request carrying its metrics.",
         "Tuned floor: the same, with hookgate's client configuration (`CLIENT_CONFIG` in",
-        "`hookgate.aws`: no client-side parameter validation, a fixed User-Agent). The overhead",
-        "is what hookgate costs more than a receiver written directly; over the tuned floor, it",
-        "is what hookgate's own code (normalization, parsing, Powertools logging, metrics and",
-        "idempotency) costs once both use the same client configuration.",
+        "`hookgate.aws.clients`: no client-side parameter validation, a fixed User-Agent). The",
+        "overhead is what hookgate costs more than a receiver written directly; over the tuned",
+        "floor, it is what hookgate's own code (normalization, parsing, Powertools logging,",
+        "metrics and idempotency) costs once both use the same client configuration.",
         "The sides run in a shuffled order for each delivery.",
         "",
         "AWS API calls per delivery on the warm path:",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookgate import providers
-from hookgate.lambda_events import rest_event
-from hookgate.simulate import make_delivery
+from hookgate.devtools.lambda_events import rest_event
+from hookgate.devtools.simulate import make_delivery
 
 SIZES = {"10KB": 10 * 1024, "1MB": 1024 * 1024}
 PROVIDERS = ("stripe", "github", "discord")

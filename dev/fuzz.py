@@ -25,10 +25,10 @@ import atheris  # type: ignore[import-untyped]
 with atheris.instrument_imports():
     from hookgate import providers
     from hookgate.errors import BadRequest, ConfigurationError, PayloadTooLarge, Unauthorized
+    from hookgate.material import SecretMaterial
     from hookgate.payload import body_fields, parse_payload
     from hookgate.providers.base import Provider
     from hookgate.request import Request
-    from hookgate.secrets import SecretMaterial
 
 DEFINITIONS = [providers.get(name) for name in providers.NAMES]
 SECRET = SecretMaterial.parse(

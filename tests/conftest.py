@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 
-from dev.emulator import LocalResources, MotoServer, provision, receive_events
-from dev.samples import STORED_DEV_SECRETS
+from dev.local.emulator import LocalResources, MotoServer, provision, receive_events
+from dev.local.samples import STORED_DEV_SECRETS
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from hookgate import providers
-from hookgate.secrets import SecretMaterial
-from hookgate.simulate import TestDelivery, make_delivery
+from hookgate.devtools.simulate import TestDelivery, make_delivery
+from hookgate.material import SecretMaterial
 from tests import shapes
 from tests.leaks import remember_secret, remember_signatures
 

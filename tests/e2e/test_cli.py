@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from dev import template
-from dev.emulator import LocalResources, MotoServer, free_port
-from dev.gateway import Gateway
-from dev.runtime import LambdaFunction
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.local.emulator import LocalResources, MotoServer, free_port
+from dev.local.gateway import Gateway
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.runtime.rie import LambdaFunction
 from hookgate import providers
 from tests.conftest import Bus
 

@@ -22,11 +22,11 @@ import pytest
 import requests
 
 from dev import template
-from dev.emulator import LocalResources, MotoServer, free_port
-from dev.events import write_events
-from dev.gateway import Gateway
-from dev.runtime import LambdaFunction
-from dev.samples import DEV_SECRETS, sample
+from dev.local.emulator import LocalResources, MotoServer, free_port
+from dev.local.gateway import Gateway
+from dev.local.samples import DEV_SECRETS, sample
+from dev.runtime.rie import LambdaFunction
+from dev.samlocal.events import write_events
 from hookgate.providers import github
 from tests.conftest import Bus
 
@@ -168,7 +168,7 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "dev.stack", "--port", str(port), "--aws-port", str(aws_port)],
+        [sys.executable, "-m", "dev.local.stack", "--port", str(port), "--aws-port", str(aws_port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -215,7 +215,7 @@ def test_make_run_refuses_a_port_in_use_with_a_clear_message() -> None:
     port = free_port()
     with Gateway(("127.0.0.1", port), {}):
         result = subprocess.run(
-            [sys.executable, "-m", "dev.stack", "--port", str(port)],
+            [sys.executable, "-m", "dev.local.stack", "--port", str(port)],
             cwd=ROOT, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
 

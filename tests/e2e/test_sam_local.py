@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from dev import samlocal, template
-from dev.emulator import MotoServer, free_port
-from dev.events import write_events
-from dev.relay import Relay, docker_bridge_address
-from dev.samples import sample
+from dev import template
+from dev.local.emulator import MotoServer, free_port
+from dev.local.relay import Relay, docker_bridge_address
+from dev.local.samples import sample
+from dev.samlocal import setup as samlocal
+from dev.samlocal.events import write_events
 from tests.conftest import Bus
 
 pytestmark = pytest.mark.slow

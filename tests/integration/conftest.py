@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from dev import template
-from dev.emulator import LocalResources, MotoServer
-from hookgate import Pipeline, build_pipeline
+from dev.local.emulator import LocalResources, MotoServer
+from hookgate import build_pipeline
+from hookgate.pipeline import Pipeline
 from tests.leaks import recording
 
 #: The AWS services a function uses.

@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from dev.emulator import MotoServer
-from dev.samples import DEV_SECRETS
+from dev.local.emulator import MotoServer
+from dev.local.samples import DEV_SECRETS
+from hookgate.devtools.simulate import make_delivery
 from hookgate.providers.asana import AWAITING_HANDSHAKE
-from hookgate.simulate import make_delivery
 from tests import shapes
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import PipelineFactory

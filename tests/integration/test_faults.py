@@ -1,7 +1,7 @@
 """Faults injected on the wire between the real handler and the local AWS emulator.
 
 The handler's clients are configured exactly as in Lambda (`hookgate.aws.CLIENT_CONFIG`:
-timeouts, retries, the deadline guard) and talk to `dev.faults.FaultProxy`, which throttles,
+timeouts, retries, the deadline guard) and talk to `dev.local.faults.FaultProxy`, which throttles,
 fails, resets or stalls chosen AWS operations. Every fault ends in a prompt 2xx (botocore's
 retry absorbed it) or a 5xx the provider retries, never a 401; and the provider's retry is
 published exactly once.
@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 
-from dev.emulator import FAKE_CREDENTIALS, REGION, MotoServer
-from dev.faults import Fault, FaultProxy
-from hookgate.aws import CLIENT_CONFIG
+from dev.local.emulator import FAKE_CREDENTIALS, REGION, MotoServer
+from dev.local.faults import Fault, FaultProxy
+from hookgate.aws.clients import CLIENT_CONFIG
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import SERVICES, PipelineFactory
 from tests.providers_support import delivery, event_of

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from dev.emulator import LocalResources, MotoServer
-from dev.samples import DEV_SECRETS
+from dev.local.emulator import LocalResources, MotoServer
+from dev.local.samples import DEV_SECRETS
 from tests.conftest import Bus, LambdaContext, LogSink
 from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import (

@@ -16,9 +16,9 @@ import pytest
 
 import hookgate
 from dev import template
-from dev.emulator import LocalResources, MotoServer
-from dev.samples import DEV_SECRETS
-from hookgate.aws import client_for
+from dev.local.emulator import LocalResources, MotoServer
+from dev.local.samples import DEV_SECRETS
+from hookgate.aws.clients import client_for
 from tests.conftest import Bus, LambdaContext
 from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import Clock, PipelineFactory, replay_records

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dev.emulator import LocalResources, MotoServer
+from dev.local.emulator import LocalResources, MotoServer
 from hookgate import providers
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import PipelineFactory, replay_records

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from dev.emulator import MotoServer
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
-from hookgate.secrets import SecretMaterial
+from dev.local.emulator import MotoServer
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from hookgate.material import SecretMaterial
 from tests import shapes
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import PipelineFactory

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dev import template
-from dev.emulator import LocalResources, MotoServer
-from dev.faults import Fault, FaultProxy
+from dev.local.emulator import LocalResources, MotoServer
+from dev.local.faults import Fault, FaultProxy
 from hookgate import build_pipeline
 from tests.conftest import Bus, LambdaContext
 from tests.integration.test_faults import lambda_clients

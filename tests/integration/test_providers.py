@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from dev.emulator import MotoServer
+from dev.local.emulator import MotoServer
 from hookgate import providers
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory

@@ -6,7 +6,7 @@ import json
 import time
 import uuid
 
-from dev.emulator import MotoServer
+from dev.local.emulator import MotoServer
 from tests.conftest import LambdaContext
 from tests.deliveries import stripe_event
 from tests.integration.conftest import Clock, PipelineFactory

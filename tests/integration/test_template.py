@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from dev import lambda_python, template
+from dev import template
+from dev.runtime import python as lambda_python
 from hookgate import providers
-from hookgate.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
+from hookgate.aws.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
 from tests.conftest import LambdaContext
 from tests.integration.conftest import PipelineFactory
 from tests.providers_support import delivery, event_of

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from hookgate import providers
+from hookgate.devtools.simulate import make_delivery
 from hookgate.errors import BadRequest, PayloadTooLarge, Unauthorized
+from hookgate.material import SecretMaterial
 from hookgate.providers import github, stripe
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
-from hookgate.simulate import make_delivery
 from tests import shapes
 
 TWILIO_SIGNATURE = "X-Twilio-Signature"

@@ -8,9 +8,9 @@ import hmac
 import pytest
 
 from hookgate.errors import BadSignature, MissingSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers import github
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 from tests import shapes
 
 # From "Validating webhook deliveries" in GitHub's documentation.

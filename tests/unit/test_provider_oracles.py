@@ -31,9 +31,9 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 
 from hookgate import providers
 from hookgate.errors import Unauthorized
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Verification
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 from tests import shapes
 from tests.providers_support import ed25519_seed_hex, other_signing_secret
 

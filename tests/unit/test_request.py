@@ -10,9 +10,9 @@ import json
 import pytest
 
 from hookgate.errors import BadRequest, PayloadTooLarge
+from hookgate.material import SecretMaterial
 from hookgate.providers import github
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 from tests import shapes
 
 # A body no UTF-8 decoder accepts, and JSON whose exact bytes any re-serialization would change.

@@ -8,7 +8,7 @@ import pytest
 
 from hookgate.config import Settings
 from hookgate.errors import ConfigurationError
-from hookgate.secrets import SecretMaterial
+from hookgate.material import SecretMaterial
 
 REQUIRED_ENV = {
     "HOOKGATE_SECRET_ID": "hookgate/stripe",

@@ -15,15 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dev import render_docs
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.rendering import docs as render_docs
 from hookgate import providers
+from hookgate.devtools.simulate import TestDelivery, make_delivery
 from hookgate.errors import ConfigurationError, HookgateError, Unauthorized
+from hookgate.material import SecretMaterial
 from hookgate.payload import body_fields, parse_payload
 from hookgate.providers.base import Provider, Verification
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
-from hookgate.simulate import TestDelivery, make_delivery
 from tests import shapes
 
 NOW = 1_800_000_000

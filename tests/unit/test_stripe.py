@@ -14,9 +14,9 @@ import pytest
 import stripe
 
 from hookgate.errors import BadSignature, MissingSignature, StaleTimestamp, Unauthorized
+from hookgate.material import SecretMaterial
 from hookgate.providers import stripe as hookgate_stripe
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 from tests import shapes
 
 SECRET = "whsec_test_0123456789abcdef"

@@ -4,17 +4,24 @@ A function's whole code is::
 
     import hookgate
     lambda_handler = hookgate.handler("stripe")
+
+Anywhere else (a web app, a queue consumer verifying again later), one call checks a delivery,
+without AWS::
+
+    verified = hookgate.verify("stripe", body=body, headers=headers, secret=secret)
+
+Importing hookgate imports neither boto3 nor Powertools: only `handler` and `build_pipeline` do.
 """
 
 from __future__ import annotations
 
-# Before the imports: hookgate.aws names the version in its User-Agent.
+# Before the imports: hookgate.aws.clients names the version in its User-Agent.
 __version__ = "0.1.0"
 
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookgate.config import Settings
 from hookgate.errors import (
@@ -28,7 +35,10 @@ from hookgate.errors import (
     StaleTimestamp,
     Unauthorized,
 )
-from hookgate.pipeline import METRICS_NAMESPACE, Pipeline
+from hookgate.verify import Verified, verify
+
+if TYPE_CHECKING:
+    from hookgate.pipeline import Pipeline
 
 __all__ = [
     "BadRequest",
@@ -38,12 +48,13 @@ __all__ = [
     "HookgateError",
     "MissingSignature",
     "PayloadTooLarge",
-    "Pipeline",
     "Settings",
     "StaleTimestamp",
     "Unauthorized",
+    "Verified",
     "build_pipeline",
     "handler",
+    "verify",
 ]
 
 
@@ -72,10 +83,11 @@ def build_pipeline(
     from aws_lambda_powertools import Logger, Metrics
 
     from hookgate import providers
-    from hookgate.aws import client_for, guarded
-    from hookgate.publish import EventPublisher, PayloadStore
-    from hookgate.replay import ReplayGuard
-    from hookgate.secrets import SecretStore
+    from hookgate.aws.clients import client_for, guarded
+    from hookgate.aws.publish import EventPublisher, PayloadStore
+    from hookgate.aws.replay import ReplayGuard
+    from hookgate.aws.secrets import SecretStore
+    from hookgate.pipeline import METRICS_NAMESPACE, Pipeline
 
     environ = os.environ if environ is None else environ
     settings = Settings.from_env(environ, provider=provider)

@@ -2,6 +2,6 @@
 
 import sys
 
-from hookgate.cli import main
+from hookgate.devtools.cli import main
 
 sys.exit(main())

@@ -14,7 +14,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from hookgate.aws import deadline_for, set_deadline
+from hookgate.aws.clients import deadline_for, set_deadline
+from hookgate.aws.publish import EventPublisher, source_for
+from hookgate.aws.replay import ReplayGuard
+from hookgate.aws.secrets import SecretStore
 from hookgate.config import Settings
 from hookgate.errors import (
     BadSignature,
@@ -23,18 +26,15 @@ from hookgate.errors import (
     HookgateError,
     MethodNotAllowed,
 )
+from hookgate.material import SecretMaterial
 from hookgate.payload import body_fields, parse_payload
 from hookgate.providers.base import Provider, Reply, Verification
-from hookgate.publish import EventPublisher, source_for
-from hookgate.replay import ReplayGuard
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial, SecretStore
+from hookgate.verify import DEFAULT_EVENT_TYPE
 
 __all__ = ["METRICS_NAMESPACE", "Pipeline", "json_response"]
 
 METRICS_NAMESPACE = "Hookgate"
-#: `DetailType` when the provider names no event type.
-DEFAULT_EVENT_TYPE = "webhook"
 
 
 def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,36 @@ class Request:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
     @classmethod
+    def of(
+        cls,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        body: bytes,
+        *,
+        source_ip: str | None = None,
+    ) -> Request:
+        """A request received by anything but Lambda (a web framework, a queue message).
+
+        Raises:
+            BadRequest: `url` is not an absolute http(s) URL, or a header is not text.
+        """
+        pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise BadRequest()
+        checked = [(_text(str(name)), _text(str(value))) for name, value in pairs]
+        return cls(
+            method=method.upper(),
+            path=parts.path or "/",
+            url=url,
+            headers=Headers(checked),
+            query=_group(parse_qsl(parts.query, keep_blank_values=True)),
+            body=bytes(body),
+            source_ip=source_ip,
+        )
+
+    @classmethod
     def from_event(
         cls,
         event: Mapping[str, Any],

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 from hookgate.crypto import fingerprint
 from hookgate.errors import MissingSignature
+from hookgate.material import SecretMaterial
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 __all__ = [
     "COMMON_FORWARDED_HEADERS",

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hookgate.errors import BadSignature, ConfigurationError
+from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import (
     Provider,
@@ -28,7 +29,6 @@ from hookgate.providers.base import (
 )
 from hookgate.providers.schemes import parse_unix_time, within_window
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("X-Dropbox-Signature")
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from hookgate.errors import BadSignature, ConfigurationError
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Extractor,
     Provider,
@@ -38,7 +39,6 @@ from hookgate.providers.base import (
 )
 from hookgate.providers.schemes import HmacHeader, parse_unix_time, within_window
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 ENV_PREFIX = "HOOKGATE_GENERIC_"
 _PLACEHOLDER = re.compile(r"\{(body|timestamp|id|url)\}")

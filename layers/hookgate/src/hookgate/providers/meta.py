@@ -15,10 +15,10 @@ import json
 from typing import Any
 
 from hookgate.errors import BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("X-Hub-Signature-256", prefix="sha256=")
 

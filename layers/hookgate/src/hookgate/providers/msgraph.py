@@ -15,10 +15,10 @@ import json
 from typing import Any
 
 from hookgate.errors import BadSignature, MissingSignature
+from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 VALIDATION_PARAMETER = "validationToken"
 SIGNATURE_FIELD = "clientState"

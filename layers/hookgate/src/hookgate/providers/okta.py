@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field, no_signed_id
 from hookgate.providers.schemes import TokenHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 TOKEN = TokenHeader("Authorization")
 CHALLENGE_HEADER = "X-Okta-Verification-Challenge"

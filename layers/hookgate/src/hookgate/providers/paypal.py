@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hookgate.errors import BadSignature, ConfigurationError, DownstreamError
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Provider,
     Signed,
@@ -49,7 +50,6 @@ from hookgate.providers.base import (
 )
 from hookgate.providers.schemes import b64decode, within_window
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate

@@ -13,9 +13,9 @@ from typing import Literal
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
 from hookgate.errors import BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Verification, require_header
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 __all__ = [
     "HANDSHAKE_TOKEN",

@@ -19,10 +19,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hookgate.errors import BadSignature, ConfigurationError
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Signed, Verification, no_signed_id, require_header
 from hookgate.providers.schemes import b64decode, parse_unix_time, within_window
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec

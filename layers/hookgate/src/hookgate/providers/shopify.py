@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 
 from hookgate.errors import MissingSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Signed, Verification, header_field, no_signed_id
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("X-Shopify-Hmac-Sha256", encoding="base64")
 NEW_STYLE_SIGNATURE_HEADER = "shopify-hmac-sha256"

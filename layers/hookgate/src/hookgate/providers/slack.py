@@ -16,11 +16,11 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field
 from hookgate.providers.schemes import HmacHeader, TimestampedHmac
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SCHEME = TimestampedHmac(
     HmacHeader("X-Slack-Signature", prefix="v0="),

@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 
 from hookgate.errors import BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Signed, Verification, json_field
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("x-square-hmacsha256-signature", encoding="base64")
 

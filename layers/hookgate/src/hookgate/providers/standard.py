@@ -24,6 +24,7 @@ from typing import Any
 
 from hookgate.crypto import hmac_digest
 from hookgate.errors import BadSignature, ConfigurationError, MissingSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Extractor,
     Provider,
@@ -35,7 +36,6 @@ from hookgate.providers.base import (
 )
 from hookgate.providers.schemes import b64decode, parse_unix_time, within_window
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a format prefix)
 PRIVATE_KEY_PREFIX = "whsk_"

@@ -12,9 +12,9 @@ import json
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
 from hookgate.errors import BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Signed, Verification, json_field, require_header
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE_HEADER = "Stripe-Signature"
 SCHEME = "v1"

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from hookgate.errors import BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Provider,
     Signed,
@@ -38,7 +39,6 @@ from hookgate.providers.base import (
 )
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from hookgate.errors import BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import (
     Provider,
@@ -29,7 +30,6 @@ from hookgate.providers.base import (
 )
 from hookgate.providers.schemes import HmacHeader, within_window
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("Twitch-Eventsub-Message-Signature", prefix="sha256=")
 ID_HEADER = "Twitch-Eventsub-Message-Id"

@@ -19,10 +19,10 @@ import json
 from typing import Any
 
 from hookgate.errors import BadRequest, BadSignature
+from hookgate.material import SecretMaterial
 from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
 from hookgate.providers.schemes import HANDSHAKE_TOKEN, HmacHeader
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SIGNATURE = HmacHeader("x-twitter-webhooks-signature", encoding="base64", prefix="sha256=")
 _NOT_EVENTS = frozenset({"for_user_id", "user_has_blocked", "source"})

@@ -14,11 +14,11 @@ import json
 
 from hookgate.crypto import hmac_digest
 from hookgate.errors import BadRequest
+from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field, no_signed_id
 from hookgate.providers.schemes import HANDSHAKE_TOKEN, HmacHeader, TimestampedHmac
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
 
 SCHEME = TimestampedHmac(
     HmacHeader("x-zm-signature", prefix="v0="),

@@ -19,6 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from hookgate import providers
+from hookgate.devtools.lambda_events import SHAPES
+from hookgate.devtools.simulate import (
+    LOCAL_DEV_SECRETS,
+    TestDelivery,
+    local_dev_secret,
+    make_delivery,
+)
 from hookgate.errors import (
     BadRequest,
     BadSignature,
@@ -27,10 +34,8 @@ from hookgate.errors import (
     MissingSignature,
     StaleTimestamp,
 )
-from hookgate.lambda_events import SHAPES
+from hookgate.material import SecretMaterial
 from hookgate.request import Request
-from hookgate.secrets import SecretMaterial
-from hookgate.simulate import LOCAL_DEV_SECRETS, TestDelivery, local_dev_secret, make_delivery
 
 __all__ = ["main"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from hookgate import providers
-from hookgate.lambda_events import rest_event
+from hookgate.devtools.lambda_events import rest_event
 from hookgate.payload import body_fields, parse_payload
 from hookgate.request import Request
 

@@ -7,7 +7,7 @@ Python version, so any Python 3.13 can make it: `python3.13` if this machine has
 otherwise Debian's, from the root filesystem `make sam-local` also uses, started through its
 own dynamic loader (no chroot, no root needed once the filesystem exists).
 
-    python -m dev.lambda_python -m compileall ...    # what the layer's Makefile runs
+    python -m dev.runtime.python -m compileall ...    # what the layer's Makefile runs
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-from dev.samlocal import ensure_debian_rootfs, lambda_python_version
+from dev.samlocal.setup import ensure_debian_rootfs, lambda_python_version
 
 __all__ = ["available", "command", "lambda_python_version", "shell_command"]
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from hookgate.lambda_events import rest_event
+from hookgate.devtools.lambda_events import rest_event
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 #: Called after each request: (method, path, status, latency in ms, whether a function ran).

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dev.generated import write_or_check
+from dev.rendering.generated import write_or_check
 from hookgate import providers
 from hookgate.providers.base import Provider
 
-SECURITY = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+SECURITY = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 _REGION = re.compile(
     r"(<!-- >>> generated: signed-material[^\n]*\n)(.*?)(<!-- <<< generated -->)", re.S
 )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from hookgate import providers
-from hookgate.simulate import TestDelivery, local_dev_secret, make_delivery, stored_dev_secret
+from hookgate.devtools.simulate import (
+    TestDelivery,
+    local_dev_secret,
+    make_delivery,
+    stored_dev_secret,
+)
 
 #: What signs the local stack's deliveries (printed by `make run`). Local only: never deploy.
 DEV_SECRETS = {name: local_dev_secret(name) for name in providers.NAMES}

@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from dev import template
-from dev.emulator import function_environments
-from dev.relay import docker_bridge_address
+from dev.local.emulator import function_environments
+from dev.local.relay import docker_bridge_address
 
 ROOT = template.ROOT
 WORK_DIR = ROOT / ".local" / "sam-image"

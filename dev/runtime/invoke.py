@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from dev import template
-from dev.emulator import MotoServer, provision, receive_events
-from dev.events import EVENTS_DIR, write_events
-from dev.runtime import LambdaFunction
-from dev.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.local.emulator import MotoServer, provision, receive_events
+from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.runtime.rie import LambdaFunction
+from dev.samlocal.events import EVENTS_DIR, write_events
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dev.generated import write_or_check
+from dev.rendering.generated import write_or_check
 from dev.template import TEMPLATE
 from hookgate import providers
 

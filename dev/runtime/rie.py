@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from dev.emulator import environ_without_aws, free_port, stop_process
+from dev.local.emulator import environ_without_aws, free_port, stop_process
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 

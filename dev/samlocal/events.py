@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from dev import template
-from dev.gateway import STAGE
-from dev.samples import DEV_SECRETS, sample
+from dev.local.gateway import STAGE
+from dev.local.samples import DEV_SECRETS, sample
 from hookgate import providers
-from hookgate.lambda_events import rest_event
+from hookgate.devtools.lambda_events import rest_event
 
 EVENTS_DIR = template.ROOT / "events"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from types import FrameType
 
 from dev import template
-from dev.emulator import MotoServer, port_is_free, provision, receive_events
-from dev.gateway import Gateway
-from dev.relay import Relay, docker_bridge_address
-from dev.runtime import LambdaFunction
-from dev.samples import STORED_DEV_SECRETS
+from dev.local.emulator import MotoServer, port_is_free, provision, receive_events
+from dev.local.gateway import Gateway
+from dev.local.relay import Relay, docker_bridge_address
+from dev.local.samples import STORED_DEV_SECRETS
+from dev.runtime.rie import LambdaFunction
 
 ROOT = template.ROOT
 
