@@ -14,11 +14,7 @@ from aws_lambda_powertools import Logger
 
 from dev.local.emulator import LocalResources, MotoServer, provision, receive_events
 from dev.local.samples import STORED_DEV_SECRETS
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `last` run after all the others."""
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+from tests.support.leaks import RESPONSES, leaked
 
 
 @dataclass
@@ -75,6 +71,16 @@ def hookgate_logs() -> LogSink:
     """
     Logger(service="hookgate", logger_handler=logging.StreamHandler(LOGS))
     return LOGS
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(hookgate_logs: LogSink) -> Iterator[None]:
+    """Fail the test whose log lines or responses hold a secret or signature the suite used."""
+    logged_from, answered_from = len(hookgate_logs.getvalue()), len(RESPONSES)
+    yield
+    found = leaked(hookgate_logs.getvalue()[logged_from:], RESPONSES[answered_from:])
+    # Named by length only: the assertion message must not be a leak of its own.
+    assert not found, f"{len(found)} secret(s) or signature(s) in this test's logs or responses"
 
 
 class Bus:

@@ -12,7 +12,7 @@ from dev import template
 from dev.local.emulator import LocalResources, MotoServer
 from hookgate import build_pipeline
 from hookgate.pipeline import Pipeline
-from tests.leaks import recording
+from tests.support.leaks import recording
 
 #: The AWS services a function uses.
 SERVICES = ("secretsmanager", "dynamodb", "events", "s3")

@@ -21,10 +21,10 @@ from dev.local.emulator import MotoServer
 from dev.local.samples import DEV_SECRETS
 from hookgate.devtools.simulate import make_delivery
 from hookgate.providers.asana import AWAITING_HANDSHAKE
-from tests import shapes
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import PipelineFactory
-from tests.providers_support import delivery, event_of, url_for
+from tests.support import shapes
+from tests.support.providers import delivery, event_of, url_for
 
 FORM = "application/x-www-form-urlencoded"
 

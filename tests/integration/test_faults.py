@@ -22,7 +22,7 @@ from dev.local.faults import Fault, FaultProxy
 from hookgate.aws.clients import CLIENT_CONFIG
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import SERVICES, PipelineFactory
-from tests.providers_support import delivery, event_of
+from tests.support.providers import delivery, event_of
 
 #: Every fault injected in this module, for the closing report.
 INJECTED: list[tuple[str, str]] = []

@@ -17,12 +17,12 @@ import pytest
 from dev.local.emulator import LocalResources, MotoServer
 from dev.local.samples import DEV_SECRETS
 from tests.conftest import Bus, LambdaContext, LogSink
-from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import (
     Clock,
     PipelineFactory,
     replay_records,
 )
+from tests.support.deliveries import github_event, stripe_event
 
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 

@@ -20,8 +20,8 @@ from dev.local.emulator import LocalResources, MotoServer
 from dev.local.samples import DEV_SECRETS
 from hookgate.aws.clients import client_for
 from tests.conftest import Bus, LambdaContext
-from tests.deliveries import github_event, stripe_event
 from tests.integration.conftest import Clock, PipelineFactory, replay_records
+from tests.support.deliveries import github_event, stripe_event
 
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 GITHUB_SECRET = DEV_SECRETS["github"]

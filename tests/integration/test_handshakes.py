@@ -16,10 +16,10 @@ import pytest
 from dev.local.emulator import MotoServer
 from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from hookgate.material import SecretMaterial
-from tests import shapes
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import PipelineFactory
-from tests.providers_support import delivery, event_of, other_signing_secret
+from tests.support import shapes
+from tests.support.providers import delivery, event_of, other_signing_secret
 
 
 def get(

@@ -24,8 +24,8 @@ from dev.local.faults import Fault, FaultProxy
 from hookgate import build_pipeline
 from tests.conftest import Bus, LambdaContext
 from tests.integration.test_faults import lambda_clients
-from tests.leaks import recording
-from tests.providers_support import delivery, event_of
+from tests.support.leaks import recording
+from tests.support.providers import delivery, event_of
 
 PROVIDERS = ("github", "stripe", "slack")
 #: Faults that AWS (or the network) can produce before a request takes effect, at most twice

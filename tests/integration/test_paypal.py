@@ -34,7 +34,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory
-from tests.providers_support import delivery, event_of
+from tests.support.providers import delivery, event_of
 
 API_HOST = "api.sandbox.paypal.com"
 CERT_PATH = "/v1/notifications/certs/CERT-360caa42-fca2a594-hookgate"

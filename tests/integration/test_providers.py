@@ -17,7 +17,7 @@ from dev.local.emulator import MotoServer
 from hookgate import providers
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory
-from tests.providers_support import (
+from tests.support.providers import (
     delivery,
     event_of,
     other_signing_secret,

@@ -8,8 +8,8 @@ import uuid
 
 from dev.local.emulator import MotoServer
 from tests.conftest import LambdaContext
-from tests.deliveries import stripe_event
 from tests.integration.conftest import Clock, PipelineFactory
+from tests.support.deliveries import stripe_event
 
 OLD = "whsec_rotation_old_secret"
 NEW = "whsec_rotation_new_secret"

@@ -19,7 +19,7 @@ from hookgate import providers
 from hookgate.aws.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
 from tests.conftest import LambdaContext
 from tests.integration.conftest import PipelineFactory
-from tests.providers_support import delivery, event_of
+from tests.support.providers import delivery, event_of
 
 ROOT = template.ROOT
 REPLAY_ACTIONS = {

@@ -23,7 +23,7 @@ from hookgate.errors import BadRequest, PayloadTooLarge, Unauthorized
 from hookgate.material import SecretMaterial
 from hookgate.providers import github, stripe
 from hookgate.request import Request
-from tests import shapes
+from tests.support import shapes
 
 TWILIO_SIGNATURE = "X-Twilio-Signature"
 SECRET = "whsec_fuzzing_secret"

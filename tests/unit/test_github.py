@@ -11,7 +11,7 @@ from hookgate.errors import BadSignature, MissingSignature
 from hookgate.material import SecretMaterial
 from hookgate.providers import github
 from hookgate.request import Request
-from tests import shapes
+from tests.support import shapes
 
 # From "Validating webhook deliveries" in GitHub's documentation.
 DOC_SECRET = "It's a Secret to Everybody"

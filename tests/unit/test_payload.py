@@ -8,7 +8,7 @@ import pytest
 
 from hookgate.payload import parse_payload
 from hookgate.request import Request
-from tests import shapes
+from tests.support import shapes
 
 
 def request(body: bytes, content_type: str | None) -> Request:

@@ -34,8 +34,8 @@ from hookgate.errors import Unauthorized
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import Verification
 from hookgate.request import Request
-from tests import shapes
-from tests.providers_support import ed25519_seed_hex, other_signing_secret
+from tests.support import shapes
+from tests.support.providers import ed25519_seed_hex, other_signing_secret
 
 
 def now() -> int:

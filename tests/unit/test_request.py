@@ -13,7 +13,7 @@ from hookgate.errors import BadRequest, PayloadTooLarge
 from hookgate.material import SecretMaterial
 from hookgate.providers import github
 from hookgate.request import Request
-from tests import shapes
+from tests.support import shapes
 
 # A body no UTF-8 decoder accepts, and JSON whose exact bytes any re-serialization would change.
 NON_UTF8_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary \xc3\x28"

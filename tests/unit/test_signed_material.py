@@ -24,7 +24,7 @@ from hookgate.material import SecretMaterial
 from hookgate.payload import body_fields, parse_payload
 from hookgate.providers.base import Provider, Verification
 from hookgate.request import Request
-from tests import shapes
+from tests.support import shapes
 
 NOW = 1_800_000_000
 URL = f"https://{shapes.HOST}/prod/webhooks/x"

@@ -17,7 +17,7 @@ from hookgate.errors import BadSignature, MissingSignature, StaleTimestamp, Unau
 from hookgate.material import SecretMaterial
 from hookgate.providers import stripe as hookgate_stripe
 from hookgate.request import Request
-from tests import shapes
+from tests.support import shapes
 
 SECRET = "whsec_test_0123456789abcdef"
 OLD_SECRET = "whsec_previous_secret_fedcba"

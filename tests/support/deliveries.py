@@ -12,8 +12,8 @@ from typing import Any
 
 import stripe
 
-from tests import shapes
-from tests.leaks import remember_secret, remember_signatures
+from tests.support import shapes
+from tests.support.leaks import remember_secret, remember_signatures
 
 
 def stripe_event(

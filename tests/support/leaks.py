@@ -1,10 +1,11 @@
-"""What must never leave a function, collected across the whole test session: every secret and
-signature the tests used, and every response the handler gave. `tests/test_no_leaks.py`, run
-last, checks the one against the other and against every log line."""
+"""What must never leave a function: every secret and signature the tests used, collected
+across the session. After each test, `tests/conftest.py` checks the log lines it wrote and the
+responses the handler gave it against everything collected so far (`leaked`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 #: Secrets the tests configured or signed with.
@@ -13,6 +14,8 @@ SECRETS: set[str] = set()
 SIGNATURES: set[str] = set()
 #: Every response a handler returned in-process.
 RESPONSES: list[dict[str, Any]] = []
+#: Asana's handshake must echo the secret it delivers (`X-Hook-Secret`): the protocol.
+PROTOCOL_ECHOES = frozenset({"X-Hook-Secret"})
 # Too short to be a secret or signature: a timestamp, "v0=", a version.
 _MEANINGFUL = 12
 
@@ -42,3 +45,14 @@ def recording(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str,
         return response
 
     return handle
+
+
+def leaked(logged: str, responses: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The remembered secrets and signatures found in `logged` or in `responses`."""
+    answered = json.dumps(
+        [
+            {**r, "headers": {k: v for k, v in r["headers"].items() if k not in PROTOCOL_ECHOES}}
+            for r in responses
+        ]
+    )
+    return sorted(s for s in SECRETS | SIGNATURES if s in logged or s in answered)

@@ -21,8 +21,8 @@ from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from hookgate import providers
 from hookgate.devtools.simulate import TestDelivery, make_delivery
 from hookgate.material import SecretMaterial
-from tests import shapes
-from tests.leaks import remember_secret, remember_signatures
+from tests.support import shapes
+from tests.support.leaks import remember_secret, remember_signatures
 
 
 def signed_digest(provider: str, sent: TestDelivery) -> str:
