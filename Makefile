@@ -37,10 +37,11 @@ send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|githu
 test: lint ## Lint, type-check, validate the template, then run every test
 	$(BIN)/pytest
 
-lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy (strict on the layer), cfn-lint, sam validate, checkov
+lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy, import-linter, generated files, cfn-lint, sam validate, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m dev.rendering.template --check
 	$(BIN)/python -m dev.rendering.docs --check
 	$(BIN)/cfn-lint template.yaml
@@ -66,10 +67,10 @@ fuzz: $(STAMP) ## Coverage-guided fuzzing of every parser (atheris), FUZZ_SECOND
 load: $(STAMP) ## Load test of the local stack (5000 deliveries) -> bench/load.json, bench/load.md
 	$(BIN)/python -m bench.load $(ARGS)
 
-template: $(STAMP) ## Rewrite template.yaml's per-provider parts from dev/rendering/template.py
+template: $(STAMP) ## Rewrite template.yaml's per-provider parts from the provider definitions
 	$(BIN)/python -m dev.rendering.template
 
-docs: $(STAMP) ## Rewrite docs/security.md's signed-material table from the provider definitions
+docs: $(STAMP) ## Rewrite the provider tables in README.md and docs/ from the provider definitions
 	$(BIN)/python -m dev.rendering.docs
 
 bench: $(STAMP) ## Benchmarks against same-run floors -> bench/results.json, bench/results.md

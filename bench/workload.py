@@ -21,7 +21,7 @@ SECRETS = {
 }
 #: What the functions' secrets hold (Discord: the public key).
 STORED_SECRETS = {
-    name: providers.get(name).stored_secret(secret) for name, secret in SECRETS.items()
+    name: providers.get(name).local.stored_secret(secret) for name, secret in SECRETS.items()
 }
 
 

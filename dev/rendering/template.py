@@ -1,7 +1,7 @@
-"""Write the per-provider parts of template.yaml from one list (`make template`).
+"""Write the per-provider parts of template.yaml from the provider definitions (`make template`).
 
-Every provider needs the same ten resources and outputs; writing them by hand 21 times would
-let them drift. The shared parts of the template stay hand-written; the regions between
+Every provider needs the same ten resources and outputs, from its definition's `Deployment`
+and `methods`; writing them by hand for every provider would let them drift. The shared parts of the template stay hand-written; the regions between
 `# >>> generated: <region>` and `# <<< generated` are replaced. A test fails when the file
 differs from what this writes, so an edit here must be followed by `make template`.
 """
@@ -9,229 +9,20 @@ differs from what this writes, so an edit here must be followed by `make templat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from dev.rendering.generated import write_or_check
 from dev.template import TEMPLATE
 from hookgate import providers
+from hookgate.providers.base import Provider, Setting
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """What the template says about one provider, beyond its layer definition."""
-
-    name: str
-    title: str
-    #: Where the user pastes the webhook URL.
-    where: str
-    #: What goes into the secret (its description in Secrets Manager).
-    secret: str
-    enabled: bool = False
-    #: A fixed initial secret value, instead of a random placeholder.
-    initial_secret: str | None = None
-    #: The function may write its own secret (a handshake delivers it).
-    writes_secret: bool = False
-    #: Extra environment variables: name -> parameter.
-    settings: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def logical(self) -> str:
-        return self.name.capitalize()
+def _logical(provider: Provider) -> str:
+    return provider.name.capitalize()
 
 
-ROTATING = 'or JSON {"signing_secrets": ["new", "old"]} while rotating'
-GENERIC_SETTINGS = {
-    "HOOKGATE_GENERIC_SIGNATURE_HEADER": "GenericSignatureHeader",
-    "HOOKGATE_GENERIC_ALGORITHM": "GenericAlgorithm",
-    "HOOKGATE_GENERIC_ENCODING": "GenericEncoding",
-    "HOOKGATE_GENERIC_PREFIX": "GenericPrefix",
-    "HOOKGATE_GENERIC_TIMESTAMP_HEADER": "GenericTimestampHeader",
-    "HOOKGATE_GENERIC_SIGNED_CONTENT": "GenericSignedContent",
-    "HOOKGATE_GENERIC_ID_HEADER": "GenericIdHeader",
-    "HOOKGATE_GENERIC_EVENT_HEADER": "GenericEventHeader",
-    "HOOKGATE_GENERIC_CHALLENGE_PARAMETER": "GenericChallengeParameter",
-}
+def _definitions() -> list[Provider]:
+    return [providers.get(name) for name in providers.NAMES]
 
-ENDPOINTS = (
-    Endpoint(
-        "stripe",
-        "Stripe",
-        "Stripe (Developers > Webhooks > Add endpoint)",
-        f"Stripe endpoint signing secret (whsec_...): a plain string, {ROTATING}.",
-        enabled=True,
-    ),
-    Endpoint(
-        "github",
-        "GitHub",
-        "GitHub (Settings > Webhooks > Payload URL, content type application/json)",
-        f"GitHub webhook secret: a plain string, {ROTATING}.",
-        enabled=True,
-    ),
-    Endpoint(
-        "shopify",
-        "Shopify",
-        "Shopify (app configuration > Webhooks subscriptions)",
-        f"Shopify app client secret: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "slack",
-        "Slack",
-        "Slack (app > Event Subscriptions / Interactivity / Slash Commands > Request URL)",
-        f"Slack signing secret: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "twilio",
-        "Twilio",
-        "Twilio (phone number or service > webhook URL, HTTP POST)",
-        f"Twilio auth token (or SharedKey secret): a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "square",
-        "Square",
-        "Square (Developer Dashboard > Webhooks > Notification URL)",
-        'Square signature key: JSON {"signing_secrets": ["key"], "notification_url": "the'
-        ' notification URL exactly as configured"}.',
-    ),
-    Endpoint(
-        "paypal",
-        "PayPal",
-        "PayPal (Developer Dashboard > app > Webhooks > Webhook URL)",
-        'PayPal webhook id: JSON {"webhook_id": "..."} (PayPal signs with its certificate).',
-    ),
-    Endpoint(
-        "sendgrid",
-        "SendGrid",
-        "SendGrid (Settings > Mail Settings > Event Webhook > Post URL, signing enabled)",
-        'SendGrid verification key: JSON {"public_key": "base64 key" or a list while rotating}.',
-    ),
-    Endpoint(
-        "discord",
-        "Discord",
-        "Discord (Developer Portal > application > Interactions Endpoint URL)",
-        'Discord application public key (hex): a plain string, or JSON {"public_key": [...]}.',
-    ),
-    Endpoint(
-        "standardwebhooks",
-        "Standard Webhooks",
-        "the sender's webhook settings (any Standard Webhooks sender)",
-        f"Signing secret (whsec_...): a plain string, {ROTATING}; "
-        'Ed25519 senders: JSON {"public_key": "whpk_..."}.',
-    ),
-    Endpoint(
-        "svix",
-        "Svix",
-        "the Svix-powered sender's webhook settings",
-        f"Svix endpoint signing secret (whsec_...): a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "zoom",
-        "Zoom",
-        "Zoom (App Marketplace > app > Event Subscriptions > Endpoint URL)",
-        f"Zoom app secret token: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "meta",
-        "Meta",
-        "Meta (App Dashboard > Webhooks > Callback URL)",
-        'Meta app secret and your verify token: JSON {"signing_secrets": ["app secret"],'
-        ' "verify_token": "..."}.',
-    ),
-    Endpoint(
-        "twitter",
-        "X (Twitter)",
-        "X (Account Activity API webhook registration)",
-        f"X consumer secret: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "twitch",
-        "Twitch",
-        "Twitch (EventSub subscription transport callback)",
-        f"The EventSub subscription secret: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "msgraph",
-        "Microsoft Graph",
-        "Microsoft Graph (subscription notificationUrl)",
-        f"The subscription clientState: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "dropbox",
-        "Dropbox",
-        "Dropbox (App Console > Webhooks > Webhook URI)",
-        f"Dropbox app secret: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "asana",
-        "Asana",
-        "Asana (POST /webhooks with this URL as target)",
-        "Set by Asana's handshake while it holds no signing secret; reset to"
-        ' {"signing_secrets": []} before registering a new webhook.',
-        initial_secret='{"signing_secrets": []}',  # noqa: S106 (no secret: awaiting one)
-        writes_secret=True,
-    ),
-    Endpoint(
-        "okta",
-        "Okta",
-        "Okta (Workflow > Event Hooks > URL, Authorization header = the secret)",
-        f"The Authorization header value configured on the event hook, {ROTATING}.",
-    ),
-    Endpoint(
-        "gitlab",
-        "GitLab",
-        "GitLab (Settings > Webhooks > URL, Secret token)",
-        f"GitLab webhook secret token: a plain string, {ROTATING}.",
-    ),
-    Endpoint(
-        "generic",
-        "Generic HMAC",
-        "any sender that signs with an HMAC header (see the Generic* parameters)",
-        f"The shared HMAC secret: a plain string, {ROTATING}.",
-        settings=GENERIC_SETTINGS,
-    ),
-)
-
-GENERIC_PARAMETERS = """\
-  GenericSignatureHeader:
-    Type: String
-    Default: X-Signature
-    Description: Generic provider - the header holding the signature.
-  GenericAlgorithm:
-    Type: String
-    AllowedValues: [sha1, sha256, sha512]
-    Default: sha256
-    Description: Generic provider - the HMAC's hash.
-  GenericEncoding:
-    Type: String
-    AllowedValues: [hex, base64]
-    Default: hex
-    Description: Generic provider - how the digest is written.
-  GenericPrefix:
-    Type: String
-    Default: ""
-    Description: Generic provider - text before the digest, such as sha256=.
-  GenericTimestampHeader:
-    Type: String
-    Default: ""
-    Description: Generic provider - a header with a signed Unix time (empty for none).
-  GenericSignedContent:
-    Type: String
-    Default: "{body}"
-    Description: >-
-      Generic provider - what is signed, from {body} (once), {timestamp}, {id} and {url};
-      for example {timestamp}.{body}.
-  GenericIdHeader:
-    Type: String
-    Default: ""
-    Description: Generic provider - the delivery id header (empty - the JSON body's id).
-  GenericEventHeader:
-    Type: String
-    Default: ""
-    Description: Generic provider - the event type header (empty - the JSON body's type).
-  GenericChallengeParameter:
-    Type: String
-    Default: ""
-    Description: Generic provider - answer GET ?<parameter>=<c> with c (empty for none).
-"""
 
 FUNCTION_SKIPS = """\
       checkov:
@@ -247,44 +38,64 @@ FUNCTION_SKIPS = """\
 """
 
 
-def _methods(endpoint: Endpoint) -> list[str]:
-    return sorted(providers.get(endpoint.name).methods)
+def _methods(provider: Provider) -> list[str]:
+    return sorted(provider.methods)
+
+
+def _parameter(setting: Setting, title: str) -> str:
+    allowed = f"    AllowedValues: [{', '.join(setting.allowed)}]\n" if setting.allowed else ""
+    default = f'"{setting.default}"' if setting.default in ("", "{body}") else setting.default
+    return f"""\
+  {setting.parameter}:
+    Type: String
+{allowed}    Default: {default}
+    Description: >-
+      {title} provider - {setting.description}
+"""
 
 
 def parameters() -> str:
     blocks = []
-    for e in ENDPOINTS:
-        routes = ", ".join(f"{m} /webhooks/{e.name}" for m in _methods(e))
+    for p in _definitions():
+        routes = ", ".join(f"{m} /webhooks/{p.name}" for m in _methods(p))
         blocks.append(
             f"""\
-  Enable{e.logical}:
+  Enable{_logical(p)}:
     Type: String
     AllowedValues: ["true", "false"]
-    Default: "{"true" if e.enabled else "false"}"
-    Description: Deploy the {e.title} endpoint ({routes}).
+    Default: "{"true" if p.deployment.enabled else "false"}"
+    Description: Deploy the {p.deployment.title} endpoint ({routes}).
 """
         )
-    return "".join(blocks) + GENERIC_PARAMETERS
+    settings = [
+        _parameter(setting, p.name.capitalize())
+        for p in _definitions()
+        for setting in p.deployment.settings
+    ]
+    return "".join(blocks + settings)
 
 
 def conditions() -> str:
     return "".join(
-        f'  {e.logical}Enabled: !Equals [!Ref Enable{e.logical}, "true"]\n' for e in ENDPOINTS
+        f'  {_logical(p)}Enabled: !Equals [!Ref Enable{_logical(p)}, "true"]\n'
+        for p in _definitions()
     )
 
 
-def _function(e: Endpoint) -> str:
-    settings = "".join(f"          {var}: !Ref {param}\n" for var, param in e.settings.items())
+def _function(p: Provider) -> str:
+    e = p.deployment
+    logical = _logical(p)
+    settings = "".join(f"          {s.variable}: !Ref {s.parameter}\n" for s in e.settings)
     events = "".join(
         f"""\
         {"Webhook" if method == "POST" else "Handshake"}:
           Type: Api
           Properties:
             RestApiId: !Ref WebhookApi
-            Path: /webhooks/{e.name}
+            Path: /webhooks/{p.name}
             Method: {method.lower()}
 """
-        for method in _methods(e)
+        for method in _methods(p)
     )
     secret_actions = (
         "[secretsmanager:GetSecretValue, secretsmanager:PutSecretValue]"
@@ -292,16 +103,16 @@ def _function(e: Endpoint) -> str:
         else "secretsmanager:GetSecretValue"
     )
     return f"""\
-  {e.logical}Function:
+  {logical}Function:
     Type: AWS::Serverless::Function
-    Condition: {e.logical}Enabled
+    Condition: {logical}Enabled
     Properties:
       Description: Verifies {e.title} webhooks and publishes them to EventBridge
-      CodeUri: functions/{e.name}/
+      CodeUri: functions/{p.name}/
       Environment:
         Variables:
-          HOOKGATE_PROVIDER: {e.name}
-          HOOKGATE_SECRET_ID: !Ref {e.logical}Secret
+          HOOKGATE_PROVIDER: {p.name}
+          HOOKGATE_SECRET_ID: !Ref {logical}Secret
 {settings}      Policies:
         - EventBridgePutEventsPolicy:
             EventBusName: !Ref EventBus
@@ -309,7 +120,7 @@ def _function(e: Endpoint) -> str:
             - Sid: OwnSecret
               Effect: Allow
               Action: {secret_actions}
-              Resource: !Ref {e.logical}Secret
+              Resource: !Ref {logical}Secret
             - Sid: ReplayGuard
               Effect: Allow
               Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem]
@@ -325,7 +136,9 @@ def _function(e: Endpoint) -> str:
 {FUNCTION_SKIPS}"""
 
 
-def _secret(e: Endpoint) -> str:
+def _secret(p: Provider) -> str:
+    e = p.deployment
+    logical = _logical(p)
     value = (
         f"      SecretString: '{e.initial_secret}'\n"
         if e.initial_secret
@@ -337,22 +150,24 @@ def _secret(e: Endpoint) -> str:
 """
     )
     return f"""\
-  {e.logical}Secret:
+  {logical}Secret:
     Type: AWS::SecretsManager::Secret
     Metadata:
       checkov:
         skip:
           - id: CKV_AWS_149
             comment: Encrypted with the AWS managed key; set KmsKeyId where policy demands a customer key.
-    Condition: {e.logical}Enabled
+    Condition: {logical}Enabled
     Properties:
-      Name: !Sub "${{AWS::StackName}}/{e.name}"
+      Name: !Sub "${{AWS::StackName}}/{p.name}"
       Description: >-
         {e.secret}
 {value}"""
 
 
-def _alarms(e: Endpoint) -> str:
+def _alarms(p: Provider) -> str:
+    title = p.deployment.title
+    logical = _logical(p)
     reasons = (
         ("forged", "bad_signature"),
         ("stale", "stale_timestamp"),
@@ -367,7 +182,7 @@ def _alarms(e: Endpoint) -> str:
               Namespace: Hookgate
               MetricName: WebhookRejected
               Dimensions:
-                - {{Name: provider, Value: {e.name}}}
+                - {{Name: provider, Value: {p.name}}}
                 - {{Name: reason, Value: {reason}}}
             Period: 300
             Stat: Sum
@@ -375,11 +190,11 @@ def _alarms(e: Endpoint) -> str:
         for metric_id, reason in reasons
     )
     return f"""\
-  {e.logical}RejectedAlarm:
+  {logical}RejectedAlarm:
     Type: AWS::CloudWatch::Alarm
-    Condition: {e.logical}Enabled
+    Condition: {logical}Enabled
     Properties:
-      AlarmDescription: Many {e.title} deliveries refused as forged, stale or unsigned
+      AlarmDescription: Many {title} deliveries refused as forged, stale or unsigned
       ComparisonOperator: GreaterThanOrEqualToThreshold
       Threshold: !Ref RejectedAlarmThreshold
       EvaluationPeriods: 1
@@ -390,15 +205,15 @@ def _alarms(e: Endpoint) -> str:
           Expression: forged + stale + unsigned
           Label: refused deliveries
 {metrics}
-  {e.logical}PublishFailedAlarm:
+  {logical}PublishFailedAlarm:
     Type: AWS::CloudWatch::Alarm
-    Condition: {e.logical}Enabled
+    Condition: {logical}Enabled
     Properties:
-      AlarmDescription: {e.title} deliveries failed to reach EventBridge (the provider will retry)
+      AlarmDescription: {title} deliveries failed to reach EventBridge (the provider will retry)
       Namespace: Hookgate
       MetricName: WebhookPublishFailed
       Dimensions:
-        - {{Name: provider, Value: {e.name}}}
+        - {{Name: provider, Value: {p.name}}}
       Statistic: Sum
       Period: 300
       EvaluationPeriods: 1
@@ -410,22 +225,22 @@ def _alarms(e: Endpoint) -> str:
 
 
 def resources() -> str:
-    return "\n".join(f"{_function(e)}\n{_secret(e)}\n{_alarms(e)}" for e in ENDPOINTS)
+    return "\n".join(f"{_function(p)}\n{_secret(p)}\n{_alarms(p)}" for p in _definitions())
 
 
 def outputs() -> str:
     return "".join(
         f"""\
-  {e.logical}WebhookUrl:
-    Condition: {e.logical}Enabled
-    Description: Paste into {e.where}
-    Value: !Sub "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{StageName}}/webhooks/{e.name}"
-  {e.logical}SecretArn:
-    Condition: {e.logical}Enabled
-    Description: Put the {e.title} secret here
-    Value: !Ref {e.logical}Secret
+  {_logical(p)}WebhookUrl:
+    Condition: {_logical(p)}Enabled
+    Description: Paste into {p.deployment.console}
+    Value: !Sub "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{StageName}}/webhooks/{p.name}"
+  {_logical(p)}SecretArn:
+    Condition: {_logical(p)}Enabled
+    Description: Put the {p.deployment.title} secret here
+    Value: !Ref {_logical(p)}Secret
 """
-        for e in ENDPOINTS
+        for p in _definitions()
     )
 
 
@@ -451,8 +266,6 @@ def render(text: str) -> str:
 
 
 def main() -> int:
-    if {e.name for e in ENDPOINTS} != set(providers.NAMES):
-        raise SystemExit("ENDPOINTS and hookgate.providers.NAMES list different providers")
     return write_or_check(TEMPLATE, render(TEMPLATE.read_text(encoding="utf-8")), target="template")
 
 

@@ -30,7 +30,7 @@ def write_events(names: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]:
         # nothing), rejected with 401.
         tampered_headers = dict(delivery.headers)
         body = delivery.body
-        if definition.signs_body or definition.signature_header not in tampered_headers:
+        if definition.signed.body or definition.signature_header not in tampered_headers:
             body = body[:-1] + bytes([body[-1] ^ 1])
         else:
             tampered_headers[definition.signature_header] = "x" + tampered_headers.get(

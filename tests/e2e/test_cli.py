@@ -141,13 +141,13 @@ def test_verify_accepts_what_sign_printed_and_explains_tampering(
                         "--body", f"@{body}")  # fmt: skip
 
     assert (ok.returncode, ok.stdout.split(":")[0]) == (0, "verified")
-    if providers.get(provider).signs_body:
+    if providers.get(provider).signed.body:
         assert tampered.returncode == 1
         assert "the body was changed after signing" in tampered.stdout
     else:  # a shared token proves the sender, not the body
         assert tampered.returncode == 0
     # A token scheme's request carries the token itself, so only `sign` may print it.
-    for result in (signed, ok, tampered) if providers.get(provider).signs_body else (ok, tampered):
+    for result in (signed, ok, tampered) if providers.get(provider).signed.body else (ok, tampered):
         assert secret not in result.stdout + result.stderr
 
 

@@ -27,9 +27,9 @@ from tests.support.providers import (
 
 # PayPal's certificate must be served over TLS from an allowed host: see test_paypal.py.
 PROVIDERS = [name for name in providers.NAMES if name != "paypal"]
-TIMESTAMPED = [name for name in PROVIDERS if providers.get(name).signs_timestamp]
+TIMESTAMPED = [name for name in PROVIDERS if providers.get(name).signed.timestamp]
 HEADER_SIGNED = [name for name in PROVIDERS if name != "msgraph"]  # Graph's token is in the body
-BODY_SIGNED = [name for name in PROVIDERS if providers.get(name).signs_body]
+BODY_SIGNED = [name for name in PROVIDERS if providers.get(name).signed.body]
 
 
 def refused(response: dict[str, object]) -> bool:
@@ -40,7 +40,7 @@ def refused(response: dict[str, object]) -> bool:
 def test_genuine_delivery_is_published_once_with_its_type_and_id(
     provider: str, make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
 ) -> None:
-    event_type = providers.get(provider).example_event_type
+    event_type = providers.get(provider).local.example_event_type
     given_id = str(uuid.uuid4())
     sent = delivery(provider, delivery_id=given_id, event_type=event_type)
 

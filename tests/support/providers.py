@@ -3,14 +3,12 @@ the right kind, and secrets holding two keys during a rotation."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -90,20 +88,7 @@ def event_of(
 
 def other_signing_secret(provider: str) -> str:
     """A signing secret of the same kind as the provider's, but not the configured one."""
-    if provider == "discord":
-        return os.urandom(32).hex()
-    if provider == "sendgrid":
-        key = ec.generate_private_key(ec.SECP256R1())
-        der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
-        return base64.b64encode(der).decode()
-    if provider in ("standardwebhooks", "svix"):
-        return "whsec_" + base64.b64encode(os.urandom(32)).decode()
-    if provider == "paypal":
-        signer = json.loads(DEV_SECRETS["paypal"])
-        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = rsa_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-        return json.dumps({**signer, "private_key": pem})
-    return f"another-{os.urandom(8).hex()}-" + DEV_SECRETS[provider]
+    return providers.get(provider).local.new_secret()
 
 
 def ed25519_seed_hex() -> str:
@@ -116,8 +101,8 @@ def ed25519_seed_hex() -> str:
 def rotation_secret(provider: str, new: str, old: str) -> str:
     """The stored secret while rotating from `old` to `new` signing secrets: both accepted."""
     definition = providers.get(provider)
-    newer = SecretMaterial.parse(definition.stored_secret(new))
-    older = SecretMaterial.parse(definition.stored_secret(old))
+    newer = SecretMaterial.parse(definition.local.stored_secret(new))
+    older = SecretMaterial.parse(definition.local.stored_secret(old))
     value: dict[str, Any] = {
         "signing_secrets": [*newer.signing_secrets, *older.signing_secrets],
         "public_key": [*newer.public_keys, *older.public_keys],

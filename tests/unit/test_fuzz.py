@@ -267,7 +267,7 @@ def test_every_verifier_accepts_only_the_genuine_request(
         # the signature (test_provider_oracles pins this against its SDK): what must be intact
         # is what the SDK checks, not the bytes.
         assert _twilio_sdk_accepts(url, body, genuine_signature=sent.headers[TWILIO_SIGNATURE])
-    elif definition.signs_body:
+    elif definition.signed.body:
         assert body == sent.body
 
 

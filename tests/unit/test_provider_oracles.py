@@ -73,7 +73,7 @@ def verify(
 def sign(
     provider: str, secret: str, body: bytes, *, url: str = "", delivery_id: str = "d-1"
 ) -> dict[str, str]:
-    return providers.get(provider).sign(
+    return providers.get(provider).local.sign(
         secret, body, timestamp=now(), delivery_id=delivery_id, event_type="e", url=url
     )
 
@@ -311,7 +311,7 @@ def test_square_published_vectors_and_sdk_agreement(
 
 def test_sendgrid_our_signature_accepted_by_sdk_and_independent_signature_accepted() -> None:
     private = other_signing_secret("sendgrid")
-    stored = providers.get("sendgrid").stored_secret(private)
+    stored = providers.get("sendgrid").local.stored_secret(private)
     public_key = json.loads(stored)["public_key"]
     body = b'[{"email":"a@example.com","event":"delivered","sg_event_id":"x"}]\r\n'
     ours = sign("sendgrid", private, body)
@@ -355,7 +355,9 @@ def test_discord_pynacl_signature_accepted_and_ours_verified_by_pynacl() -> None
     signing_key.verify_key.verify(
         str(now()).encode() + body, bytes.fromhex(ours["X-Signature-Ed25519"])
     )
-    assert json.loads(providers.get("discord").stored_secret(seed.hex()))["public_key"] == stored
+    assert (
+        json.loads(providers.get("discord").local.stored_secret(seed.hex()))["public_key"] == stored
+    )
     assert rejects("discord", request_for(headers, body.replace(b"hello", b"HELLO")), stored)
 
 
@@ -544,7 +546,9 @@ def test_generic_hmac_configurations(settings: dict[str, str], headers_for: Any)
     headers = headers_for(secret, body)
     material = SecretMaterial.parse(secret)
     url = f"https://{shapes.HOST}/prod/webhooks/x"
-    ours = generic.sign(secret, body, timestamp=now(), delivery_id="d-1", event_type="e", url=url)
+    ours = generic.local.sign(
+        secret, body, timestamp=now(), delivery_id="d-1", event_type="e", url=url
+    )
 
     assert generic.verify(request_for(headers, body), material, now_s=now(), tolerance_s=300)
     assert {k: ours[k] for k in headers} == headers

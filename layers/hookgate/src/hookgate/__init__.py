@@ -15,9 +15,6 @@ Importing hookgate imports neither boto3 nor Powertools: only `handler` and `bui
 
 from __future__ import annotations
 
-# Before the imports: hookgate.aws.clients names the version in its User-Agent.
-__version__ = "0.1.0"
-
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -36,6 +33,7 @@ from hookgate.errors import (
     Unauthorized,
 )
 from hookgate.verify import Verified, verify
+from hookgate.version import VERSION as __version__
 
 if TYPE_CHECKING:
     from hookgate.pipeline import Pipeline
@@ -52,6 +50,7 @@ __all__ = [
     "StaleTimestamp",
     "Unauthorized",
     "Verified",
+    "__version__",
     "build_pipeline",
     "handler",
     "verify",

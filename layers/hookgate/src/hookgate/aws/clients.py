@@ -14,7 +14,7 @@ import botocore
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from hookgate import __version__
+from hookgate.version import VERSION
 
 __all__ = [
     "CALL_MARGIN_S",
@@ -38,7 +38,7 @@ __all__ = [
 # default one is rebuilt from some twenty sanitized parts twice per request, which cost more
 # than everything else botocore does for a call (about 0.2 ms a call here, `make bench`).
 USER_AGENT = (
-    f"hookgate/{__version__} Botocore/{botocore.__version__} "
+    f"hookgate/{VERSION} Botocore/{botocore.__version__} "
     f"Python/{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
 )
 CLIENT_CONFIG = Config(

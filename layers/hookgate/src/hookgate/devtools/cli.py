@@ -21,7 +21,6 @@ from typing import Any
 from hookgate import providers
 from hookgate.devtools.lambda_events import SHAPES
 from hookgate.devtools.simulate import (
-    LOCAL_DEV_SECRETS,
     TestDelivery,
     local_dev_secret,
     make_delivery,
@@ -35,7 +34,7 @@ from hookgate.errors import (
     StaleTimestamp,
 )
 from hookgate.material import SecretMaterial
-from hookgate.request import Request
+from hookgate.verify import verify
 
 __all__ = ["main"]
 
@@ -153,7 +152,7 @@ def _secret(args: argparse.Namespace, *, local_default: bool) -> str:
             raise UsageError(f"cannot read {args.secret_file}: {error.strerror}") from None
     else:
         value = args.secret or os.environ.get(SECRET_ENV, "")
-    if not value and local_default and args.provider in LOCAL_DEV_SECRETS:
+    if not value and local_default:
         value = local_dev_secret(args.provider)
     if not value:
         raise UsageError(f"missing secret: pass --secret or --secret-file, or set ${SECRET_ENV}")
@@ -231,26 +230,30 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    provider = providers.get(_provider(args.provider))
+    provider = _provider(args.provider)
     secret = _secret(args, local_default=False)
-    body = _read(args.body)
-    headers = _parse_headers(_read(args.headers).decode("utf-8", "replace"))
-    url = _endpoint(args)
-    request = Request.from_event(SHAPES["rest"]("POST", url, headers, body))
-    now = time.time() if args.now is None else args.now
     try:
-        material = SecretMaterial.parse(secret)
-        verification = provider.verify(request, material, now_s=now, tolerance_s=args.tolerance)
+        verified = verify(
+            provider,
+            body=_read(args.body),
+            headers=_parse_headers(_read(args.headers).decode("utf-8", "replace")),
+            secret=secret,
+            url=_endpoint(args),
+            now=args.now,
+            tolerance_s=args.tolerance,
+        )
     except ConfigurationError:
         raise UsageError("the secret is malformed (empty, or JSON of the wrong shape)") from None
     except HookgateError as error:
         explanation = _EXPLANATIONS.get(type(error), error.message)
         print(f"rejected: {explanation}")
         return EXIT_REJECTED
-    details = f"secret #{verification.key_index} of {len(material.signing_secrets)}"
-    if verification.signed_at:
-        details += f", signed at {verification.signed_at.isoformat()}"
-    print(f"verified: {provider.name} ({verification.scheme}, {details})")
+    count = len(SecretMaterial.parse(secret).signing_secrets)
+    details = f"secret #{verified.key_index} of {count}"
+    if verified.signed_at:
+        details += f", signed at {verified.signed_at.isoformat()}"
+    print(f"verified: {verified.provider} ({verified.scheme}, {details})")
+    print(f"delivery {verified.delivery_id} ({verified.event_type})")
     return EXIT_OK
 
 

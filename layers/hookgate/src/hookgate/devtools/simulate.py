@@ -17,45 +17,11 @@ from hookgate.payload import body_fields, parse_payload
 from hookgate.request import Request
 
 __all__ = [
-    "LOCAL_DEV_SECRETS",
     "TestDelivery",
     "local_dev_secret",
     "make_delivery",
     "stored_dev_secret",
 ]
-
-#: The signing side of the local stack's secrets (`make run`): what `sign` is given. For shared
-#: secrets it is also the stored secret; for asymmetric schemes it is the private key, and the
-#: function's secret holds the public half (`Provider.stored_secret`). Local only: never deploy.
-LOCAL_DEV_SECRETS = {
-    "asana": "hookgate-local-dev-secret-asana",
-    "discord": "686f6f6b676174652d6c6f63616c2d6465762d646973636f72642d7365656421",
-    "dropbox": "hookgate-local-dev-secret-dropbox",
-    "generic": "hookgate-local-dev-secret-generic",
-    "github": "hookgate-local-dev-secret-github",
-    "gitlab": "hookgate-local-dev-secret-gitlab",
-    "meta": "hookgate-local-dev-secret-meta",
-    "msgraph": "hookgate-local-dev-client-state-msgraph",
-    "okta": "hookgate-local-dev-secret-okta",
-    # PayPal signs with its own certificate, fetched from PayPal: locally nothing verifies, and
-    # this key is generated afresh by each process.
-    "paypal": "",
-    "sendgrid": (
-        "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAGhvb2tnYXRlLWxvY2FsLWRldi1zZW5kZ3JpZC1r"
-        "ZXmhRANCAAR4RU+bEsNbgGRXIewRhSJWyQvIIw1oANd/R0nHBOZ18kZsPg+MWTDo+UeaCDLTstAKAdPAjC83NGLM"
-        "5AeHUNNW"
-    ),
-    "shopify": "hookgate-local-dev-secret-shopify",
-    "slack": "hookgate-local-dev-secret-slack",
-    "square": "hookgate-local-dev-secret-square",
-    "standardwebhooks": "whsec_aG9va2dhdGUtbG9jYWwtZGV2LXNlY3JldC1zdGR3aDE=",
-    "stripe": "whsec_hookgate_local_dev_secret_stripe",
-    "svix": "whsec_aG9va2dhdGUtbG9jYWwtZGV2LXNlY3JldC1zdml4MDE=",
-    "twilio": "hookgate-local-dev-secret-twilio",
-    "twitch": "hookgate-local-dev-secret-twitch",
-    "twitter": "hookgate-local-dev-secret-twitter",
-    "zoom": "hookgate-local-dev-secret-zoom",
-}
 
 
 def _paypal_signer() -> str:
@@ -79,16 +45,22 @@ def _paypal_signer() -> str:
 
 @cache
 def local_dev_secret(provider: str) -> str:
-    """The signing side of `provider`'s local secret."""
+    """The signing side of `provider`'s local secret (`make run`): what `sign` is given. For
+    shared secrets it is also the stored secret; for asymmetric schemes it is the private key,
+    and the function's secret holds the public half (`Local.stored_secret`). Local only.
+
+    Raises:
+        ConfigurationError: unknown provider.
+    """
+    local = providers.get(provider).local
     if provider == "paypal":
         return _paypal_signer()
-    return LOCAL_DEV_SECRETS[provider]
+    return local.dev_secret or f"hookgate-local-dev-secret-{provider}"
 
 
 def stored_dev_secret(provider: str) -> str:
     """What the local stack stores in Secrets Manager for `provider`."""
-    definition = providers.get(provider)
-    return definition.stored_secret(local_dev_secret(provider))
+    return providers.get(provider).local.stored_secret(local_dev_secret(provider))
 
 
 @dataclass(frozen=True)
@@ -121,15 +93,16 @@ def make_delivery(
     """
     definition = providers.get(provider)
     timestamp = int(time.time()) if timestamp is None else timestamp
-    event_type = event_type or definition.example_event_type
+    local = definition.local
+    event_type = event_type or local.example_event_type
     delivery_id = delivery_id or str(uuid.uuid4())
     if body is None:
-        body = definition.example_body(
+        body = local.example_body(
             delivery_id=delivery_id, event_type=event_type, timestamp=timestamp, secret=secret
         )
     headers = {
-        "Content-Type": definition.content_type,
-        **definition.sign(
+        "Content-Type": local.content_type,
+        **local.sign(
             secret,
             body,
             timestamp=timestamp,

@@ -1,38 +1,20 @@
-"""The provider registry: each provider is one small module with a `PROVIDER` definition."""
+"""The provider registry: each provider is one module with a `PROVIDER` definition."""
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from hookgate.errors import ConfigurationError
 from hookgate.providers.base import Provider, Verification
 
 __all__ = ["NAMES", "Provider", "Verification", "get"]
 
-#: Every supported provider; the name is a public contract (function folder, route, `Source`).
-NAMES = (
-    "asana",
-    "discord",
-    "dropbox",
-    "generic",
-    "github",
-    "gitlab",
-    "meta",
-    "msgraph",
-    "okta",
-    "paypal",
-    "sendgrid",
-    "shopify",
-    "slack",
-    "square",
-    "standardwebhooks",
-    "stripe",
-    "svix",
-    "twilio",
-    "twitch",
-    "twitter",
-    "zoom",
-)
+#: The provider kit's own modules; every other module here defines one provider.
+_KIT = frozenset({"base", "schemes", "standard"})
+#: Every supported provider, found by module (adding one is adding its module). The name is a
+#: public contract: function folder, route, event `Source`.
+NAMES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _KIT))
 
 
 def get(name: str) -> Provider:

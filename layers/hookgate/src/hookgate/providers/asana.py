@@ -24,7 +24,16 @@ from typing import Any
 
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    no_signed_id,
+)
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 
@@ -84,15 +93,44 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="asana",
-    docs_url="https://developers.asana.com/docs/webhooks-guide",
     verify=verify,
-    sign=SIGNATURE.sign_body,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="task.changed",
     signature_header=SIGNATURE.header,
     signed=Signed(covers=("body",)),
     handshake=handshake,
     handshake_before_verify=True,
+    local=Local(
+        sign=SIGNATURE.sign_body,
+        example_body=example_body,
+        example_event_type="task.changed",
+    ),
+    deployment=Deployment(
+        title="Asana",
+        console="Asana (POST /webhooks with this URL as target)",
+        secret=(
+            "Set by Asana's handshake while it holds no signing secret; reset to "
+            '{"signing_secrets": []} before registering a new webhook.'
+        ),
+        initial_secret='{"signing_secrets": []}',
+        writes_secret=True,
+    ),
+    docs=Docs(
+        url="https://developers.asana.com/docs/webhooks-guide",
+        summary="HMAC-SHA256 with the handshake's secret",
+        scheme="body → HMAC-SHA256 hex, keyed with the secret from the handshake",
+        headers="`X-Hook-Signature`",
+        event_type="`<resource_type>.<action>` of the first event; `heartbeat` for none",
+        retries="retried for 24 hours",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake=(
+            "`POST` with `X-Hook-Secret: s` → `200` echoing `X-Hook-Secret: s`; `s` is stored as "
+            'the signing secret **only while none is set** (`{"signing_secrets": []}`, the '
+            "template's initial value), so a forged handshake cannot replace it"
+        ),
+        answers="`X-Hook-Secret` (stored once)",
+    ),
 )

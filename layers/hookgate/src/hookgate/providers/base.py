@@ -1,8 +1,17 @@
-"""What a provider definition is: data plus a verify and a sign function, all alike."""
+"""The provider kit: what a provider definition is, in parts by audience.
+
+`Provider` is what the deployed function runs; `Signed` says what its signature covers (the
+replay key and the unsigned list follow from it); `Local` is what the CLI and the local stack
+need to sign deliveries as the provider would; `Deployment` what template.yaml says about it;
+`Docs` its rows in docs/providers.md and the README. Each provider module declares all of them
+once, and everything else (template, docs tables, events, dev secrets, CLI, test matrix) is
+derived from that declaration or checked against it.
+"""
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,10 +24,14 @@ from hookgate.request import Request
 
 __all__ = [
     "COMMON_FORWARDED_HEADERS",
+    "Deployment",
+    "Docs",
     "ExampleBody",
     "Handshake",
+    "Local",
     "Provider",
     "Reply",
+    "Setting",
     "Signed",
     "Signer",
     "Verification",
@@ -27,6 +40,7 @@ __all__ = [
     "json_field",
     "no_signed_id",
     "require_header",
+    "rotating",
 ]
 
 #: Non-secret headers every provider's events carry in `detail.headers`.
@@ -158,9 +172,9 @@ class Signed:
     #: Each thing the signature covers, in words ("body", "timestamp (`X-Slack-...`)").
     covers: tuple[str, ...]
     #: Where the replay key comes from: a delivery id the signature covers, in words ("body
-    #: `id`"), or None for a digest of the signed content (`Provider.signed_content`).
+    #: `id`"), or None for a digest of the signed content (`content`).
     id: str | None = None
-    #: What `Provider.signed_content` is, in words, for the replay key without a signed id.
+    #: What `content` is, in words, for the replay key without a signed id.
     digest_of: str = "the body"
     #: Request headers whose values the signature covers, besides the signature itself.
     headers: tuple[str, ...] = ()
@@ -168,37 +182,121 @@ class Signed:
     event_type: bool = True
     #: What someone holding a captured genuine delivery can still do.
     captured: str = "nothing: a resend is a duplicate"
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    """A provider definition: everything the pipeline needs to know about one provider."""
-
-    name: str
-    docs_url: str
-    verify: Verifier
-    sign: Signer
-    #: The provider's delivery id, read only from what the signature covers (a signed header or
-    #: a field of a signed body); None when it has none, and the replay key is a digest.
-    delivery_id: Extractor
-    event_type: Extractor
-    #: For test deliveries (CLI, local stack): a body, its content type and event type.
-    example_body: ExampleBody
-    example_event_type: str
-    #: The header carrying the signature (or token): what a request without it lacks.
-    signature_header: str
-    #: What the signature covers (see `Signed`).
-    signed: Signed
     #: Whether the signature covers the body; a shared token (GitLab, Okta, Graph's client
     #: state) authenticates the sender only.
-    signs_body: bool = True
+    body: bool = True
     #: Whether the signature covers a timestamp (and so stale and future ones are refused).
-    signs_timestamp: bool = False
+    timestamp: bool = False
     #: What the signature covers of the delivery itself (the body; Twilio: URL and fields),
     #: digested into the replay key of deliveries without a signed id. A signed timestamp is
     #: left out: a provider's retry, signed again later, is the same delivery (and each of
     #: these providers' bodies carries its own event time, so two events never share one).
-    signed_content: SignedContent = body_only
+    content: SignedContent = body_only
+
+
+def new_shared_secret() -> str:
+    """A fresh random shared secret (for tests that need one the function does not hold)."""
+    return "hookgate-" + secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    """What the CLI, `make run` and the tests need: deliveries signed as the provider would."""
+
+    sign: Signer
+    example_body: ExampleBody
+    #: The event type of an example delivery.
+    example_event_type: str
+    content_type: str = "application/json"
+    #: The signing side of the local stack's secret; empty for the default
+    #: `hookgate-local-dev-secret-<name>`. Local only: it signs nothing deployed.
+    dev_secret: str = ""
+    #: The Secrets Manager value for a signing secret given to `sign` (for asymmetric
+    #: schemes, the public half of a private key); the identity for shared secrets.
+    stored_secret: Callable[[str], str] = str
+    #: A fresh signing secret of the provider's kind (a shared secret, a private key).
+    new_secret: Callable[[], str] = new_shared_secret
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A template parameter passed to the function as an environment variable."""
+
+    variable: str
+    parameter: str
+    default: str
+    description: str
+    allowed: tuple[str, ...] = ()
+
+
+def rotating(what: str) -> str:
+    """The secret description of a provider with one shared secret."""
+    return f'{what}: a plain string, or JSON {{"signing_secrets": ["new", "old"]}} while rotating.'
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What template.yaml says about the provider (`make template` writes it)."""
+
+    #: The provider's name in prose ("X (Twitter)").
+    title: str
+    #: Where in the provider's console the webhook URL is pasted.
+    console: str
+    #: What the Secrets Manager secret holds (its description).
+    secret: str
+    #: Whether its `Enable<Name>` parameter defaults to true.
+    enabled: bool = False
+    #: A fixed initial secret value (no secret yet, awaiting a handshake), instead of a random
+    #: placeholder that verifies nothing until the real secret is put.
+    initial_secret: str | None = None
+    #: The function may write its own secret (a handshake delivers it: Asana).
+    writes_secret: bool = False
+    settings: tuple[Setting, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Docs:
+    """The provider's rows in docs/providers.md and the README (`make docs` writes them)."""
+
+    #: The provider's documentation of its signature.
+    url: str
+    #: The scheme in a few words (the README's table).
+    summary: str
+    #: The signed content and the algorithm, precisely.
+    scheme: str
+    #: The headers it sends and how they are read.
+    headers: str
+    #: Where the event type (`DetailType`) comes from.
+    event_type: str
+    #: How the provider retries (its documentation).
+    retries: str
+    #: What the tests check it against: its official SDK or published vectors.
+    oracle: str
+    #: The handshake or required answer, precisely.
+    handshake: str = "none"
+    #: The handshakes in a few words (the README's table).
+    answers: str = "—"
+    #: The timestamp window, when `Signed.timestamp` alone does not say it.
+    window: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A provider definition: what the function runs, and the other audiences' parts."""
+
+    name: str
+    verify: Verifier
+    #: The provider's delivery id, read only from what the signature covers (a signed header or
+    #: a field of a signed body); None when it has none, and the replay key is a digest.
+    delivery_id: Extractor
+    event_type: Extractor
+    #: The header carrying the signature (or token): what a request without it lacks.
+    signature_header: str
+    #: What the signature covers (see `Signed`).
+    signed: Signed
+    local: Local
+    deployment: Deployment
+    docs: Docs
     #: A second id a delivery must also be new under, for a provider whose retries are new
     #: signed transmissions of one event (PayPal): checked after the replay key, so only a
     #: transmission never seen before can reach it.
@@ -209,14 +307,10 @@ class Provider:
     #: Non-secret headers copied into the published event, besides the common ones.
     forwarded_headers: tuple[str, ...] = ()
     methods: frozenset[str] = frozenset({"POST"})
-    content_type: str = "application/json"
     handshake: Handshake | None = None
     #: Whether the handshake is answered before verification (the provider does not sign it).
     handshake_before_verify: bool = False
     acknowledge: Acknowledge | None = None
-    #: The Secrets Manager value for a signing secret given to `sign` (for asymmetric
-    #: schemes, the public half of a private key); the identity for shared secrets.
-    stored_secret: Callable[[str], str] = str
     #: Adapts the definition to the function's environment (the generic provider's settings).
     configure: Callable[[Provider, Mapping[str, str]], Provider] = lambda provider, _: provider
 
@@ -240,7 +334,7 @@ class Provider:
         """Published fields, besides headers, that the signature does not cover."""
         return (
             *(() if self.signed.event_type else ("event_type",)),
-            *(() if self.signs_body else ("payload",)),
+            *(() if self.signed.body else ("payload",)),
         )
 
     def replay_key(self, request: Request, payload: Any) -> str:
@@ -249,7 +343,7 @@ class Provider:
         digest of the signed content. Unsigned ids (GitHub's `X-GitHub-Delivery`) could be
         changed by anyone resending a captured delivery.
         """
-        return self.delivery_id(request, payload) or fingerprint(*self.signed_content(request))
+        return self.delivery_id(request, payload) or fingerprint(*self.signed.content(request))
 
 
 def no_signed_id(request: Request, payload: Any) -> str | None:

@@ -13,6 +13,7 @@ https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,9 @@ from hookgate.errors import BadSignature, ConfigurationError
 from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
     Provider,
     Reply,
     Signed,
@@ -139,6 +143,11 @@ def stored_secret(signing_secret: str) -> str:
     return json.dumps({"public_key": public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()})
 
 
+def new_secret() -> str:
+    """A fresh Ed25519 seed, hex (what `sign` takes; the function stores its public half)."""
+    return os.urandom(32).hex()
+
+
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     kind = {name: number for number, name in INTERACTION_TYPES.items()}.get(event_type, 2)
     interaction = {
@@ -154,23 +163,53 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="discord",
-    docs_url="https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint",
     verify=verify,
-    sign=sign,
     delivery_id=json_field("id"),
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="APPLICATION_COMMAND",
     signature_header=SIGNATURE_HEADER,
     signed=Signed(
+        timestamp=True,
         covers=("body", "timestamp (`X-Signature-Timestamp`)"),
         id="body `id`",
         headers=(TIMESTAMP_HEADER,),
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
     timeout_s=3.0,
-    signs_timestamp=True,
     handshake=handshake,
     acknowledge=acknowledge,
-    stored_secret=stored_secret,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="APPLICATION_COMMAND",
+        stored_secret=stored_secret,
+        new_secret=new_secret,
+        dev_secret="686f6f6b676174652d6c6f63616c2d6465762d646973636f72642d7365656421",
+    ),
+    deployment=Deployment(
+        title="Discord",
+        console="Discord (Developer Portal > application > Interactions Endpoint URL)",
+        secret=(
+            'Discord application public key (hex): a plain string, or JSON {"public_key": [...]}.'
+        ),
+    ),
+    docs=Docs(
+        url="https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint",
+        summary="Ed25519 over timestamp + body",
+        scheme="`timestamp + body` → Ed25519, signature hex, application public key hex",
+        headers="`X-Signature-Ed25519`, `X-Signature-Timestamp`",
+        event_type=(
+            "`APPLICATION_COMMAND`, `MESSAGE_COMPONENT`, `APPLICATION_COMMAND_AUTOCOMPLETE`, "
+            "`MODAL_SUBMIT` (from body `type`)"
+        ),
+        retries="none",
+        oracle="PyNaCl signs, hookgate verifies; hookgate signs, PyNaCl verifies",
+        handshake=(
+            'signed PING → `200 {"type":1}`; a bad signature → 401 (Discord probes it); other '
+            "interactions published and answered within the 3 s limit with a deferred response: "
+            'commands and modals `{"type":5}`, components `{"type":6}`, autocomplete '
+            '`{"type":8,"data":{"choices":[]}}` — the consumer completes them through Discord\'s '
+            "API"
+        ),
+        answers="PING, deferred answers",
+    ),
 )

@@ -13,7 +13,17 @@ import json
 from typing import Any
 
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    no_signed_id,
+    rotating,
+)
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 
@@ -45,16 +55,36 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="dropbox",
-    docs_url="https://www.dropbox.com/developers/reference/webhooks",
     verify=SIGNATURE.verify_body,
-    sign=SIGNATURE.sign_body,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="list_folder",
     signature_header=SIGNATURE.header,
     signed=Signed(covers=("body",)),
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
     handshake_before_verify=True,
+    local=Local(
+        sign=SIGNATURE.sign_body,
+        example_body=example_body,
+        example_event_type="list_folder",
+    ),
+    deployment=Deployment(
+        title="Dropbox",
+        console="Dropbox (App Console > Webhooks > Webhook URI)",
+        secret=rotating("Dropbox app secret"),
+    ),
+    docs=Docs(
+        url="https://www.dropbox.com/developers/reference/webhooks",
+        summary="HMAC-SHA256 over the body",
+        scheme="body → HMAC-SHA256 hex (app secret)",
+        headers="`X-Dropbox-Signature`",
+        event_type="top-level key (`list_folder`)",
+        retries="retried, backing off, for a limited time",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake="`GET ?challenge=c` → `200 text/plain c` with `X-Content-Type-Options: nosniff`",
+        answers="`challenge`",
+    ),
 )

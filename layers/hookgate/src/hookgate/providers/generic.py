@@ -27,20 +27,27 @@ from dataclasses import dataclass, replace
 from hookgate.errors import BadSignature, ConfigurationError
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
+    Deployment,
+    Docs,
     Extractor,
+    Local,
     Provider,
     Reply,
+    Setting,
     Signed,
     Verification,
     header_field,
     json_field,
     no_signed_id,
     require_header,
+    rotating,
 )
 from hookgate.providers.schemes import HmacHeader, parse_unix_time, within_window
 from hookgate.request import Request
 
 ENV_PREFIX = "HOOKGATE_GENERIC_"
+_ALGORITHMS = ("sha1", "sha256", "sha512")
+_ENCODINGS = ("hex", "base64")
 _PLACEHOLDER = re.compile(r"\{(body|timestamp|id|url)\}")
 
 
@@ -62,9 +69,9 @@ class GenericSettings:
 
         algorithm = setting("ALGORITHM", "sha256")
         encoding = setting("ENCODING", "hex")
-        if algorithm not in ("sha1", "sha256", "sha512"):
+        if algorithm not in _ALGORITHMS:
             raise ConfigurationError(f"{ENV_PREFIX}ALGORITHM must be sha1, sha256 or sha512")
-        if encoding not in ("hex", "base64"):
+        if encoding not in _ENCODINGS:
             raise ConfigurationError(f"{ENV_PREFIX}ENCODING must be hex or base64")
         content = setting("SIGNED_CONTENT", "{body}") or "{body}"
         if _PLACEHOLDER.findall(content).count("body") != 1:
@@ -214,6 +221,7 @@ def _signed(settings: GenericSettings) -> Signed:
         event_type=settings.event_header is None,
         captured="nothing: a resend is a duplicate"
         + (", and stale after the window" if settings.timestamp_header else ""),
+        timestamp=settings.timestamp_header is not None,
     )
 
 
@@ -228,7 +236,7 @@ def configure(provider: Provider, environ: Mapping[str, str]) -> Provider:
     return replace(
         provider,
         verify=settings.verify,
-        sign=settings.sign,
+        local=replace(provider.local, sign=settings.sign),
         delivery_id=_delivery_id(settings),
         event_type=(
             header_field(settings.event_header) if settings.event_header else json_field("type")
@@ -236,7 +244,6 @@ def configure(provider: Provider, environ: Mapping[str, str]) -> Provider:
         signature_header=settings.signature.header,
         signed=_signed(settings),
         forwarded_headers=tuple(h for h in (settings.id_header, settings.event_header) if h),
-        signs_timestamp=settings.timestamp_header is not None,
         methods=frozenset({"GET", "POST"} if settings.challenge_parameter else {"POST"}),
         handshake=settings.handshake if settings.challenge_parameter else None,
         handshake_before_verify=True,
@@ -250,16 +257,88 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 _DEFAULT = GenericSettings.from_env({})
 
 
+def _setting(name: str, parameter: str, default: str, description: str, *allowed: str) -> Setting:
+    return Setting(ENV_PREFIX + name, parameter, default, description, allowed)
+
+
 PROVIDER = Provider(
     name="generic",
-    docs_url="docs/providers.md#generic",
     verify=_DEFAULT.verify,
-    sign=_DEFAULT.sign,
     delivery_id=json_field("id"),
     event_type=json_field("type"),
-    example_body=example_body,
-    example_event_type="example.created",
     signature_header=_DEFAULT.signature.header,
     signed=_signed(_DEFAULT),
     configure=configure,
+    local=Local(
+        sign=_DEFAULT.sign,
+        example_body=example_body,
+        example_event_type="example.created",
+    ),
+    deployment=Deployment(
+        title="Generic HMAC",
+        console="any sender that signs with an HMAC header (see the Generic* parameters)",
+        secret=rotating("The shared HMAC secret"),
+        settings=(
+            _setting(
+                "SIGNATURE_HEADER",
+                "GenericSignatureHeader",
+                "X-Signature",
+                "the header holding the signature.",
+            ),
+            _setting("ALGORITHM", "GenericAlgorithm", "sha256", "the HMAC's hash.", *_ALGORITHMS),
+            _setting(
+                "ENCODING", "GenericEncoding", "hex", "how the digest is written.", *_ENCODINGS
+            ),
+            _setting("PREFIX", "GenericPrefix", "", "text before the digest, such as sha256=."),
+            _setting(
+                "TIMESTAMP_HEADER",
+                "GenericTimestampHeader",
+                "",
+                "a header with a signed Unix time (empty for none).",
+            ),
+            _setting(
+                "SIGNED_CONTENT",
+                "GenericSignedContent",
+                "{body}",
+                "what is signed, from {body} (once), {timestamp}, {id} and {url}; for example"
+                " {timestamp}.{body}.",
+            ),
+            _setting(
+                "ID_HEADER",
+                "GenericIdHeader",
+                "",
+                "the delivery id header (empty - the JSON body's id).",
+            ),
+            _setting(
+                "EVENT_HEADER",
+                "GenericEventHeader",
+                "",
+                "the event type header (empty - the JSON body's type).",
+            ),
+            _setting(
+                "CHALLENGE_PARAMETER",
+                "GenericChallengeParameter",
+                "",
+                "answer GET ?<parameter>=<c> with c (empty for none).",
+            ),
+        ),
+    ),
+    docs=Docs(
+        url="docs/providers.md#generic",
+        summary="configurable HMAC (header, sha1/256/512, hex/base64, prefix, timestamp, content)",
+        scheme=(
+            "configurable: `{body}` with `{timestamp}`, `{id}`, `{url}` → HMAC sha1/sha256/sha512,"
+            " hex or base64, optional prefix"
+        ),
+        headers=(
+            "`GenericSignatureHeader` (default `X-Signature`), optional `GenericTimestampHeader`"
+            " / `GenericIdHeader` / `GenericEventHeader`"
+        ),
+        event_type="`GenericEventHeader`, else body `type`",
+        retries="the sender's",
+        oracle="an independent HMAC written in the test from the settings",
+        handshake="`GET ?<GenericChallengeParameter>=c` → `200 text/plain c`, when configured",
+        answers="optional echo",
+        window="when a timestamp header is set",
+    ),
 )

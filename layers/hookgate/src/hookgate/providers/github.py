@@ -12,7 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 
-from hookgate.providers.base import Provider, Signed, header_field, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Signed,
+    header_field,
+    no_signed_id,
+    rotating,
+)
 from hookgate.providers.schemes import HmacHeader
 
 SIGNATURE = HmacHeader("X-Hub-Signature-256", prefix="sha256=")
@@ -47,12 +56,9 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="github",
-    docs_url="https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
     verify=SIGNATURE.verify_body,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=header_field(EVENT_HEADER),
-    example_body=example_body,
     signature_header=SIGNATURE.header,
     signed=Signed(
         covers=("body",),
@@ -60,12 +66,33 @@ PROVIDER = Provider(
         captured="nothing new: a resend under another `X-GitHub-Delivery` or "
         "`X-GitHub-Event` is a duplicate of the body already published",
     ),
-    example_event_type="push",
     forwarded_headers=(
         DELIVERY_HEADER,
         EVENT_HEADER,
         "X-GitHub-Hook-ID",
         "X-GitHub-Hook-Installation-Target-Type",
         "X-GitHub-Hook-Installation-Target-ID",
+    ),
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="push",
+    ),
+    deployment=Deployment(
+        title="GitHub",
+        console="GitHub (Settings > Webhooks > Payload URL, content type application/json)",
+        secret=rotating("GitHub webhook secret"),
+        enabled=True,
+    ),
+    docs=Docs(
+        url="https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+        summary="HMAC-SHA256 over the body",
+        scheme="body → HMAC-SHA256 hex; whole header compared (prefix, lower case)",
+        headers="`X-Hub-Signature-256: sha256=<hex>`",
+        event_type="`X-GitHub-Event` (unsigned)",
+        retries="none automatic (manual redelivery)",
+        oracle="GitHub's published example and an independent HMAC",
+        handshake="`ping` is an ordinary signed event, published",
+        answers="(`ping` is published)",
     ),
 )

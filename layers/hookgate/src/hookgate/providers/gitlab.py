@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import json
 
-from hookgate.providers.base import Provider, Signed, header_field, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Signed,
+    header_field,
+    no_signed_id,
+    rotating,
+)
 from hookgate.providers.schemes import TokenHeader
 
 TOKEN = TokenHeader("X-Gitlab-Token")
@@ -41,25 +50,43 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="gitlab",
-    docs_url="https://docs.gitlab.com/user/project/integrations/webhooks/",
     verify=TOKEN.verify,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=header_field(EVENT_HEADER),
-    example_body=example_body,
-    example_event_type="Push Hook",
     signature_header=TOKEN.header,
     signed=Signed(
+        body=False,
         covers=("nothing: `X-Gitlab-Token` must equal the secret",),
         event_type=False,
         captured="everything: the token it carries lets anyone send any delivery",
     ),
-    signs_body=False,
     forwarded_headers=(
         "Idempotency-Key",
         EVENT_HEADER,
         "X-Gitlab-Event-UUID",
         "X-Gitlab-Webhook-UUID",
         "X-Gitlab-Instance",
+    ),
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="Push Hook",
+    ),
+    deployment=Deployment(
+        title="GitLab",
+        console="GitLab (Settings > Webhooks > URL, Secret token)",
+        secret=rotating("GitLab webhook secret token"),
+    ),
+    docs=Docs(
+        url="https://docs.gitlab.com/user/project/integrations/webhooks/",
+        summary="`X-Gitlab-Token` (constant time)",
+        scheme="nothing signed: `X-Gitlab-Token` must equal the secret (constant time)",
+        headers="`X-Gitlab-Token`",
+        event_type="`X-Gitlab-Event` (`Push Hook`)",
+        retries="retried after failures; 10 s timeout; auto-disabled after repeated errors",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
     ),
 )

@@ -16,7 +16,16 @@ from typing import Any
 
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    no_signed_id,
+)
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 
@@ -65,17 +74,45 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="meta",
-    docs_url="https://developers.facebook.com/docs/graph-api/webhooks/getting-started",
     verify=SIGNATURE.verify_body,
-    sign=SIGNATURE.sign_body,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="whatsapp_business_account.messages",
     signature_header=SIGNATURE.header,
     signed=Signed(covers=("body",)),
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
     handshake_before_verify=True,
-    stored_secret=stored_secret,
+    local=Local(
+        sign=SIGNATURE.sign_body,
+        example_body=example_body,
+        example_event_type="whatsapp_business_account.messages",
+        stored_secret=stored_secret,
+    ),
+    deployment=Deployment(
+        title="Meta",
+        console="Meta (App Dashboard > Webhooks > Callback URL)",
+        secret=(
+            'Meta app secret and your verify token: JSON {"signing_secrets": ["app secret"], '
+            '"verify_token": "..."}.'
+        ),
+    ),
+    docs=Docs(
+        url="https://developers.facebook.com/docs/graph-api/webhooks/getting-started",
+        summary="HMAC-SHA256 over the body",
+        scheme="body → HMAC-SHA256 hex (app secret)",
+        headers="`X-Hub-Signature-256: sha256=<hex>`",
+        event_type=(
+            "`<object>.<first change field>` (`whatsapp_business_account.messages`), else `object`"
+        ),
+        retries="retried with decreasing frequency up to 36 hours",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake=(
+            "`GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=c` → `200 text/plain c` "
+            "when the token matches `verify_token` (constant time), else 401"
+        ),
+        answers="`hub.challenge` (verify token)",
+    ),
 )

@@ -17,7 +17,17 @@ from typing import Any
 from hookgate.errors import BadSignature, MissingSignature
 from hookgate.material import SecretMaterial
 from hookgate.payload import loads
-from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    no_signed_id,
+    rotating,
+)
 from hookgate.request import Request
 
 VALIDATION_PARAMETER = "validationToken"
@@ -94,22 +104,49 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="msgraph",
-    docs_url="https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks",
     verify=verify,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="created",
     signature_header=SIGNATURE_FIELD,
     signed=Signed(
+        body=False,
         covers=("nothing: each notification's `clientState` must equal the secret",),
         event_type=False,
         captured="everything: the client state it carries lets anyone send any delivery",
     ),
     timeout_s=3.0,
-    signs_body=False,
     handshake=handshake,
     handshake_before_verify=True,
     acknowledge=acknowledge,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="created",
+        dev_secret="hookgate-local-dev-client-state-msgraph",
+    ),
+    deployment=Deployment(
+        title="Microsoft Graph",
+        console="Microsoft Graph (subscription notificationUrl)",
+        secret=rotating("The subscription clientState"),
+    ),
+    docs=Docs(
+        url="https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks",
+        summary="`clientState` (constant time)",
+        scheme=(
+            "nothing signed: every notification's `clientState` must equal the secret (constant "
+            "time)"
+        ),
+        headers="—",
+        event_type="first notification's `lifecycleEvent` or `changeType`",
+        retries="retried for up to 4 hours",
+        oracle=(
+            "an independent check (clientState compared) written in the test from the provider "
+            "documentation"
+        ),
+        handshake=(
+            "`POST ?validationToken=t` → `200 text/plain t` (decoded) within 10 s; notifications "
+            "answered `202`"
+        ),
+        answers="`validationToken`",
+    ),
 )

@@ -12,7 +12,17 @@ import json
 from typing import Any
 
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    json_field,
+    no_signed_id,
+)
 from hookgate.providers.schemes import TokenHeader
 from hookgate.request import Request
 
@@ -63,21 +73,47 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="okta",
-    docs_url="https://developer.okta.com/docs/concepts/event-hooks/",
     verify=TOKEN.verify,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="user.lifecycle.create",
     signature_header=TOKEN.header,
     signed=Signed(
+        body=False,
         covers=("nothing: `Authorization` must equal the secret",),
         event_type=False,
         captured="everything: the token it carries lets anyone send any delivery",
     ),
     timeout_s=3.0,
-    signs_body=False,
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="user.lifecycle.create",
+    ),
+    deployment=Deployment(
+        title="Okta",
+        console="Okta (Workflow > Event Hooks > URL, Authorization header = the secret)",
+        secret=(
+            "The Authorization header value configured on the event hook, or JSON "
+            '{"signing_secrets": ["new", "old"]} while rotating.'
+        ),
+    ),
+    docs=Docs(
+        url="https://developer.okta.com/docs/concepts/event-hooks/",
+        summary="`Authorization` token (constant time)",
+        scheme="nothing signed: `Authorization` must equal the secret (constant time)",
+        headers="`Authorization`",
+        event_type="the events' shared `eventType`, else `com.okta.event_hook`",
+        retries="one retry; 3 s timeout",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake=(
+            "`GET` with `X-Okta-Verification-Challenge: v` and the `Authorization` secret → `200 "
+            '{"verification": v}`'
+        ),
+        answers="verification challenge",
+    ),
 )

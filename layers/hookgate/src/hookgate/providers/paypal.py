@@ -41,6 +41,9 @@ from urllib.parse import urlsplit
 from hookgate.errors import BadSignature, ConfigurationError, DownstreamError
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
     Provider,
     Signed,
     Verification,
@@ -247,6 +250,22 @@ def stored_secret(signing_secret: str) -> str:
     return json.dumps({"webhook_id": json.loads(signing_secret)["webhook_id"]})
 
 
+def new_secret() -> str:
+    """A signer as `sign` takes it: a fresh RSA key, its certificate's URL and the webhook id."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    return json.dumps(
+        {
+            "private_key": pem,
+            "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
+            "webhook_id": "WH-HOOKGATE-LOCAL",
+        }
+    )
+
+
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     event = {
         "id": "WH-" + delivery_id.replace("-", "")[:17].upper(),
@@ -261,16 +280,14 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="paypal",
-    docs_url="https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature",
     verify=verify,
-    sign=sign,
     delivery_id=header_field(ID_HEADER),
     also_once_per=json_field("id"),
     event_type=json_field("event_type"),
-    example_body=example_body,
-    example_event_type="PAYMENT.CAPTURE.COMPLETED",
     signature_header=SIGNATURE_HEADER,
     signed=Signed(
+        body=False,
+        timestamp=True,
         covers=(
             "transmission id",
             "transmission time",
@@ -283,8 +300,38 @@ PROVIDER = Provider(
         captured="nothing once answered; a transmission never answered 2xx can, within the "
         "window, carry another body of the same CRC32",
     ),
-    signs_body=False,
-    signs_timestamp=True,
     forwarded_headers=(ID_HEADER, TIME_HEADER, ALGORITHM_HEADER),
-    stored_secret=stored_secret,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="PAYMENT.CAPTURE.COMPLETED",
+        stored_secret=stored_secret,
+        new_secret=new_secret,
+    ),
+    deployment=Deployment(
+        title="PayPal",
+        console="PayPal (Developer Dashboard > app > Webhooks > Webhook URL)",
+        secret=(
+            'PayPal webhook id: JSON {"webhook_id": "..."} (PayPal signs with its certificate).'
+        ),
+    ),
+    docs=Docs(
+        window="yes (transmission time)",
+        url="https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature",
+        summary="RSA-SHA256 with PayPal's certificate (allow-listed, chain-checked, cached)",
+        scheme=(
+            '`"<transmission id>|<transmission time>|<webhook id>|<CRC32(body)>"` → RSA PKCS#1 '
+            "v1.5 SHA-256 with PayPal's certificate"
+        ),
+        headers=(
+            "`PAYPAL-TRANSMISSION-ID`, `-TIME`, `-SIG` (base64), `PAYPAL-CERT-URL`, "
+            "`PAYPAL-AUTH-ALGO: SHA256withRSA`"
+        ),
+        event_type="body `event_type`",
+        retries="up to 25 times over 3 days",
+        oracle=(
+            "a test CA, intermediate and certificate served over real TLS through an HTTPS "
+            "proxy; allow-list refusals observed at the proxy (no connection made)"
+        ),
+    ),
 )

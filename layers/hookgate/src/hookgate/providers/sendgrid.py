@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from hookgate.errors import BadSignature, ConfigurationError
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Signed, Verification, no_signed_id, require_header
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Signed,
+    Verification,
+    no_signed_id,
+    require_header,
+)
 from hookgate.providers.schemes import b64decode, parse_unix_time, within_window
 from hookgate.request import Request
 
@@ -121,6 +130,16 @@ def stored_secret(signing_secret: str) -> str:
     return json.dumps({"public_key": base64.b64encode(der).decode()})
 
 
+def new_secret() -> str:
+    """A fresh P-256 private key, base64 DER (what `sign` takes)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    return base64.b64encode(der).decode()
+
+
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
     event = {
         "email": "example@test.com",
@@ -134,19 +153,45 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="sendgrid",
-    docs_url="https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features",
     verify=verify,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="delivered",
     signature_header=SIGNATURE_HEADER,
     signed=Signed(
+        timestamp=True,
         covers=("body", "timestamp (`X-Twilio-Email-Event-Webhook-Timestamp`)"),
         headers=(TIMESTAMP_HEADER,),
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
-    signs_timestamp=True,
-    stored_secret=stored_secret,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="delivered",
+        stored_secret=stored_secret,
+        new_secret=new_secret,
+        dev_secret=(
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAGhvb2tnYXRlLWxvY2FsLWRldi1zZW5kZ3JpZC1r"
+            "ZXmhRANCAAR4RU+bEsNbgGRXIewRhSJWyQvIIw1oANd/R0nHBOZ18kZsPg+MWTDo+UeaCDLTstAKAdPAjC83NGLM"
+            "5AeHUNNW"
+        ),
+    ),
+    deployment=Deployment(
+        title="SendGrid",
+        console=("SendGrid (Settings > Mail Settings > Event Webhook > Post URL, signing enabled)"),
+        secret=(
+            'SendGrid verification key: JSON {"public_key": "base64 key" or a list while rotating}.'
+        ),
+    ),
+    docs=Docs(
+        url="https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features",
+        summary="ECDSA P-256 over timestamp + body",
+        scheme="`timestamp + body` → ECDSA P-256 SHA-256, DER signature base64",
+        headers="`X-Twilio-Email-Event-Webhook-Signature`, `-Timestamp`",
+        event_type="the events' shared `event`, else `batch`",
+        retries="for up to 24 hours",
+        oracle=(
+            "`sendgrid`'s `EventWebhook.verify_signature` accepts hookgate's signatures; "
+            "hookgate accepts signatures made with `cryptography` directly"
+        ),
+    ),
 )

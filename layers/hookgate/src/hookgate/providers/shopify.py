@@ -12,7 +12,17 @@ import json
 
 from hookgate.errors import MissingSignature
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Signed, Verification, header_field, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Signed,
+    Verification,
+    header_field,
+    no_signed_id,
+    rotating,
+)
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 
@@ -57,13 +67,9 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="shopify",
-    docs_url="https://shopify.dev/docs/apps/build/webhooks/subscribe/https",
     verify=verify,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=header_field("shopify-topic", "X-Shopify-Topic"),
-    example_body=example_body,
-    example_event_type="orders/create",
     signature_header=SIGNATURE.header,
     signed=Signed(
         covers=("body",),
@@ -73,5 +79,27 @@ PROVIDER = Provider(
     ),
     forwarded_headers=tuple(
         name for field in _FIELDS for name in (f"X-Shopify-{field}", f"shopify-{field}")
+    ),
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="orders/create",
+    ),
+    deployment=Deployment(
+        title="Shopify",
+        console="Shopify (app configuration > Webhooks subscriptions)",
+        secret=rotating("Shopify app client secret"),
+    ),
+    docs=Docs(
+        url="https://shopify.dev/docs/apps/build/webhooks/subscribe/https",
+        summary="HMAC-SHA256 base64 over the body (both header styles)",
+        scheme="body → HMAC-SHA256 base64 (app client secret)",
+        headers="`shopify-hmac-sha256` (new style, read first) or `X-Shopify-Hmac-Sha256`",
+        event_type="`shopify-topic` / `X-Shopify-Topic` (unsigned)",
+        retries="8 tries over 4 hours; 5 s timeout",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
     ),
 )

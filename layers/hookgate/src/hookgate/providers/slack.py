@@ -18,7 +18,17 @@ from urllib.parse import parse_qsl
 
 from hookgate.material import SecretMaterial
 from hookgate.payload import loads
-from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    json_field,
+    rotating,
+)
 from hookgate.providers.schemes import HmacHeader, TimestampedHmac
 from hookgate.request import Request
 
@@ -101,23 +111,47 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="slack",
-    docs_url="https://api.slack.com/authentication/verifying-requests-from-slack",
     verify=SCHEME.verify,
-    sign=sign,
     delivery_id=json_field("event_id"),
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="app_mention",
     signature_header=SCHEME.signature.header,
     signed=Signed(
+        timestamp=True,
         covers=("body", "timestamp (`X-Slack-Request-Timestamp`)"),
         id="body `event_id` (Events API); else the body's digest",
         headers=(SCHEME.timestamp_header,),
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
     timeout_s=3.0,
-    signs_timestamp=True,
     forwarded_headers=("X-Slack-Retry-Num", "X-Slack-Retry-Reason"),
     handshake=handshake,
     acknowledge=acknowledge,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="app_mention",
+    ),
+    deployment=Deployment(
+        title="Slack",
+        console=(
+            "Slack (app > Event Subscriptions / Interactivity / Slash Commands > Request URL)"
+        ),
+        secret=rotating("Slack signing secret"),
+    ),
+    docs=Docs(
+        url="https://api.slack.com/authentication/verifying-requests-from-slack",
+        summary="HMAC-SHA256 over `v0:ts:body`, timestamp window",
+        scheme='`"v0:<ts>:" + body` → HMAC-SHA256 hex',
+        headers="`X-Slack-Signature: v0=<hex>`, `X-Slack-Request-Timestamp`",
+        event_type="inner `event.type`, else `type`; `slash_command`; interactivity `payload.type`",
+        retries="3 retries (`X-Slack-Retry-Num`) within minutes if no 2xx in 3 s",
+        oracle=(
+            "`slack_sdk.signature.SignatureVerifier` both ways, plus Slack's published example"
+        ),
+        handshake=(
+            'signed `url_verification` → `200 application/json {"challenge": …}`; slash commands '
+            "and interactivity → empty `200` (a body would be shown to the user)"
+        ),
+        answers="`url_verification`",
+    ),
 )

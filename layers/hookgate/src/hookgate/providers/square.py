@@ -17,7 +17,15 @@ import json
 
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Signed, Verification, json_field
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Signed,
+    Verification,
+    json_field,
+)
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
 
@@ -52,13 +60,31 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="square",
-    docs_url="https://developer.squareup.com/docs/webhooks/step3validate",
     verify=verify,
-    sign=sign,
     delivery_id=json_field("event_id"),
     event_type=json_field("type"),
-    example_body=example_body,
-    example_event_type="payment.updated",
     signature_header=SIGNATURE.header,
     signed=Signed(covers=("notification URL", "body"), id="body `event_id`"),
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="payment.updated",
+    ),
+    deployment=Deployment(
+        title="Square",
+        console="Square (Developer Dashboard > Webhooks > Notification URL)",
+        secret=(
+            'Square signature key: JSON {"signing_secrets": ["key"], "notification_url": "the '
+            'notification URL exactly as configured"}.'
+        ),
+    ),
+    docs=Docs(
+        url="https://developer.squareup.com/docs/webhooks/step3validate",
+        summary="HMAC-SHA256 base64 over notification URL + body",
+        scheme="notification URL + body → HMAC-SHA256 base64",
+        headers="`x-square-hmacsha256-signature`",
+        event_type="body `type`",
+        retries="for up to 24 hours; 10 s timeout",
+        oracle="`squareup`'s `verify_signature` and the two vectors from its tests",
+    ),
 )

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hmac
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,10 @@ from hookgate.crypto import hmac_digest
 from hookgate.errors import BadSignature, ConfigurationError, MissingSignature
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
+    Deployment,
+    Docs,
     Extractor,
+    Local,
     Provider,
     Signed,
     Signer,
@@ -201,26 +205,43 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
     return json.dumps(event).encode()
 
 
-def provider(name: str, docs_url: str, styles: Sequence[HeaderNames]) -> Provider:
+def new_secret() -> str:
+    """A fresh `whsec_` signing secret."""
+    return SECRET_PREFIX + base64.b64encode(os.urandom(32)).decode()
+
+
+def provider(
+    name: str,
+    styles: Sequence[HeaderNames],
+    *,
+    dev_secret: str,
+    deployment: Deployment,
+    docs: Docs,
+) -> Provider:
     """A Standard Webhooks provider reading `styles` of header names, first present wins."""
     return Provider(
         name=name,
-        docs_url=docs_url,
         verify=verifier(*styles),
-        sign=signer(styles[0]),
         delivery_id=signed_id(*styles),
         event_type=json_field("type"),
-        example_body=example_body,
-        example_event_type="invoice.paid",
         signature_header=styles[0].signature,
         signed=Signed(
             covers=("message id", "timestamp", "body"),
             id=" / ".join(f"`{names.id}`" for names in styles) + " of the style that verified",
             headers=tuple(h for names in styles for h in (names.id, names.timestamp)),
             captured="nothing: a resend is a duplicate, and stale after the window",
+            timestamp=True,
         ),
-        signs_timestamp=True,
         # Not forwarded: of a request carrying both styles, only one id is signed, and that
         # one is the event's delivery_id.
-        stored_secret=stored_secret,
+        local=Local(
+            sign=signer(styles[0]),
+            example_body=example_body,
+            example_event_type="invoice.paid",
+            dev_secret=dev_secret,
+            stored_secret=stored_secret,
+            new_secret=new_secret,
+        ),
+        deployment=deployment,
+        docs=docs,
     )

@@ -13,7 +13,17 @@ import json
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Signed, Verification, json_field, require_header
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Signed,
+    Verification,
+    json_field,
+    require_header,
+    rotating,
+)
 from hookgate.request import Request
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -96,18 +106,37 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="stripe",
-    docs_url="https://docs.stripe.com/webhooks#verify-manually",
     verify=verify,
-    sign=sign,
     delivery_id=json_field("id"),
     event_type=json_field("type"),
-    example_body=example_body,
     signature_header=SIGNATURE_HEADER,
     signed=Signed(
+        timestamp=True,
         covers=("body", "timestamp (`t` in `Stripe-Signature`)"),
         id="body `id`",
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
-    signs_timestamp=True,
-    example_event_type="payment_intent.succeeded",
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="payment_intent.succeeded",
+        dev_secret="whsec_hookgate_local_dev_secret_stripe",
+    ),
+    deployment=Deployment(
+        title="Stripe",
+        console="Stripe (Developers > Webhooks > Add endpoint)",
+        secret=rotating("Stripe endpoint signing secret (whsec_...)"),
+        enabled=True,
+    ),
+    docs=Docs(
+        url="https://docs.stripe.com/webhooks#verify-manually",
+        summary="HMAC-SHA256 over `t.body`, timestamp window",
+        scheme='`"<t>." + body` → HMAC-SHA256 hex; `whsec_…` used as a literal string',
+        headers=("`Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]` (any `v1` may match; `v0` ignored)"),
+        event_type="body `type`",
+        retries="non-2xx retried for up to 3 days",
+        oracle=(
+            "`stripe` SDK: signs and judges; hookgate agrees on every case but future timestamps"
+        ),
+    ),
 )

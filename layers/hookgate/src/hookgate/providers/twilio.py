@@ -30,12 +30,16 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
     Provider,
     Signed,
     Verification,
     form_field,
     no_signed_id,
     require_header,
+    rotating,
 )
 from hookgate.providers.schemes import HmacHeader
 from hookgate.request import Request
@@ -168,15 +172,12 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="twilio",
-    docs_url="https://www.twilio.com/docs/usage/webhooks/webhooks-security",
     verify=verify,
-    sign=sign,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="delivered",
     signature_header=SIGNATURE_HEADER,
     signed=Signed(
+        content=signed_content,
         covers=(
             "URL (scheme, host, path, query)",
             "form fields: names and values, not their order nor where `=` falls",
@@ -186,7 +187,35 @@ PROVIDER = Provider(
         captured="nothing new: a resend with another idempotency token or its fields "
         "reordered is a duplicate",
     ),
-    signed_content=signed_content,
-    content_type=_FORM,
     forwarded_headers=(IDEMPOTENCY_HEADER, SETTINGS_HEADER),
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="delivered",
+        content_type=_FORM,
+    ),
+    deployment=Deployment(
+        title="Twilio",
+        console="Twilio (phone number or service > webhook URL, HTTP POST)",
+        secret=rotating("Twilio auth token (or SharedKey secret)"),
+    ),
+    docs=Docs(
+        url="https://www.twilio.com/docs/usage/webhooks/webhooks-security",
+        summary=(
+            "HMAC-SHA1 (or SHA-256 SharedKey) over URL + sorted fields; `bodySHA256` for JSON"
+        ),
+        scheme=(
+            "full URL (+ for form posts every field name and value, names sorted, each name's "
+            "distinct values sorted) → HMAC-SHA1 base64 with the auth token; JSON bodies bound "
+            "by `?bodySHA256=<hex>` in the URL; `HMAC_SHA256` when "
+            "`X-Twilio-Webhooks-Signature-Settings` says so (SharedKey)"
+        ),
+        headers="`X-Twilio-Signature`",
+        event_type="form `EventType`, `MessageStatus`, `SmsStatus` or `CallStatus`",
+        retries="only if configured (connection overrides)",
+        oracle=(
+            "`twilio.request_validator.RequestValidator` both ways; the SDK's published form and "
+            "JSON vectors; port variants; repeated fields; SharedKey HMAC-SHA256"
+        ),
+    ),
 )

@@ -21,12 +21,16 @@ from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
 from hookgate.payload import loads
 from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
     Provider,
     Reply,
     Signed,
     Verification,
     header_field,
     require_header,
+    rotating,
 )
 from hookgate.providers.schemes import HmacHeader, within_window
 from hookgate.request import Request
@@ -119,15 +123,12 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="twitch",
-    docs_url="https://dev.twitch.tv/docs/eventsub/handling-webhook-events/",
     verify=verify,
-    sign=sign,
     delivery_id=header_field(ID_HEADER),
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="channel.follow",
     signature_header=SIGNATURE.header,
     signed=Signed(
+        timestamp=True,
         covers=("message id", "timestamp", "body"),
         id="`Twitch-Eventsub-Message-Id` (signed)",
         headers=(ID_HEADER, TIMESTAMP_HEADER),
@@ -135,7 +136,6 @@ PROVIDER = Provider(
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
     timeout_s=3.0,
-    signs_timestamp=True,
     forwarded_headers=(
         ID_HEADER,
         TYPE_HEADER,
@@ -144,4 +144,34 @@ PROVIDER = Provider(
         "Twitch-Eventsub-Message-Retry",
     ),
     handshake=handshake,
+    local=Local(
+        sign=sign,
+        example_body=example_body,
+        example_event_type="channel.follow",
+    ),
+    deployment=Deployment(
+        title="Twitch",
+        console="Twitch (EventSub subscription transport callback)",
+        secret=rotating("The EventSub subscription secret"),
+    ),
+    docs=Docs(
+        url="https://dev.twitch.tv/docs/eventsub/handling-webhook-events/",
+        summary="HMAC-SHA256 over id + timestamp + body",
+        scheme="message id + timestamp + body → HMAC-SHA256 hex",
+        headers=(
+            "`Twitch-Eventsub-Message-Signature: sha256=<hex>`, `-Message-Id`, "
+            "`-Message-Timestamp` (RFC 3339, nanoseconds), `-Message-Type`"
+        ),
+        event_type="`Twitch-Eventsub-Subscription-Type` (`channel.follow`; unsigned); `revocation`",
+        retries="resent with the same message id until acknowledged",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake=(
+            "signed `webhook_callback_verification` → `200 text/plain <challenge>`; `revocation` "
+            "published"
+        ),
+        answers="`webhook_callback_verification`",
+    ),
 )

@@ -20,7 +20,17 @@ from typing import Any
 
 from hookgate.errors import BadRequest, BadSignature
 from hookgate.material import SecretMaterial
-from hookgate.providers.base import Provider, Reply, Signed, Verification, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    no_signed_id,
+    rotating,
+)
 from hookgate.providers.schemes import HANDSHAKE_TOKEN, HmacHeader
 from hookgate.request import Request
 
@@ -67,16 +77,41 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="twitter",
-    docs_url="https://docs.x.com/x-api/account-activity/introduction",
     verify=verify,
-    sign=SIGNATURE.sign_body,
     delivery_id=no_signed_id,
     event_type=event_type,
-    example_body=example_body,
-    example_event_type="tweet_create_events",
     signature_header=SIGNATURE.header,
     signed=Signed(covers=("body",)),
     methods=frozenset({"GET", "POST"}),
     handshake=handshake,
     handshake_before_verify=True,
+    local=Local(
+        sign=SIGNATURE.sign_body,
+        example_body=example_body,
+        example_event_type="tweet_create_events",
+    ),
+    deployment=Deployment(
+        title="X (Twitter)",
+        console="X (Account Activity API webhook registration)",
+        secret=rotating("X consumer secret"),
+    ),
+    docs=Docs(
+        url="https://docs.x.com/x-api/account-activity/introduction",
+        summary="HMAC-SHA256 base64 over the body",
+        scheme="body → HMAC-SHA256 base64 (consumer secret)",
+        headers="`x-twitter-webhooks-signature: sha256=<base64>`",
+        event_type="the `…_events` key (`tweet_create_events`)",
+        retries="3 retries within 5 minutes",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake=(
+            '`GET ?crc_token=t` (registration and hourly) → `200 {"response_token": "sha256=" + '
+            "base64 HMAC-SHA256(secret, t)}`, only for `t` of the base64 alphabets (X's are); "
+            "anything else is a 400, and only a JSON-object body is a delivery, so no answer "
+            "signs a delivery"
+        ),
+        answers="CRC `crc_token`",
+    ),
 )

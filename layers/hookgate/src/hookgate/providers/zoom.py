@@ -16,7 +16,18 @@ from hookgate.crypto import hmac_digest
 from hookgate.errors import BadRequest
 from hookgate.material import SecretMaterial
 from hookgate.payload import loads
-from hookgate.providers.base import Provider, Reply, Signed, Verification, json_field, no_signed_id
+from hookgate.providers.base import (
+    Deployment,
+    Docs,
+    Local,
+    Provider,
+    Reply,
+    Signed,
+    Verification,
+    json_field,
+    no_signed_id,
+    rotating,
+)
 from hookgate.providers.schemes import HANDSHAKE_TOKEN, HmacHeader, TimestampedHmac
 from hookgate.request import Request
 
@@ -61,21 +72,44 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 
 PROVIDER = Provider(
     name="zoom",
-    docs_url="https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
     verify=SCHEME.verify,
-    sign=SCHEME.sign,
     delivery_id=no_signed_id,
     event_type=json_field("event"),
-    example_body=example_body,
-    example_event_type="meeting.started",
     signature_header=SCHEME.signature.header,
     signed=Signed(
+        timestamp=True,
         covers=("body", "timestamp (`x-zm-request-timestamp`)"),
         headers=(SCHEME.timestamp_header,),
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
     timeout_s=3.0,
-    signs_timestamp=True,
     forwarded_headers=("x-zm-trackingid",),
     handshake=handshake,
+    local=Local(
+        sign=SCHEME.sign,
+        example_body=example_body,
+        example_event_type="meeting.started",
+    ),
+    deployment=Deployment(
+        title="Zoom",
+        console="Zoom (App Marketplace > app > Event Subscriptions > Endpoint URL)",
+        secret=rotating("Zoom app secret token"),
+    ),
+    docs=Docs(
+        url="https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
+        summary="HMAC-SHA256 over `v0:ts:body`",
+        scheme='`"v0:<ts>:" + body` → HMAC-SHA256 hex (secret token)',
+        headers="`x-zm-signature: v0=<hex>`, `x-zm-request-timestamp`",
+        event_type="body `event`",
+        retries="3 retries",
+        oracle=(
+            "an independent HMAC (or token) written in the test from the provider's "
+            "documentation; handshakes byte for byte against the documented answer"
+        ),
+        handshake=(
+            'signed `endpoint.url_validation` → `200 {"plainToken": p, "encryptedToken": hex '
+            "HMAC-SHA256(secret, p)}`"
+        ),
+        answers="`endpoint.url_validation`",
+    ),
 )
