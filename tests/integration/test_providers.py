@@ -2,8 +2,8 @@
 the local AWS emulator: genuine deliveries are published once, everything else is refused with
 401 and nothing reaches the bus.
 
-Deliveries are signed by hookgate's own signers, which `tests/unit/test_provider_oracles.py`
-proves against each provider's official SDK or published vector, both ways.
+Deliveries are signed by hookgate's own signers, which the tests in `tests/unit/providers/`
+prove against each provider's official SDK or published vector, both ways.
 """
 
 from __future__ import annotations

@@ -264,7 +264,7 @@ def test_every_verifier_accepts_only_the_genuine_request(
     )
     if provider == "twilio":
         # Twilio signs each form field's name and value run together, so a shifted "=" keeps
-        # the signature (test_provider_oracles pins this against its SDK): what must be intact
+        # the signature (providers/test_twilio.py pins this against its SDK): what must be intact
         # is what the SDK checks, not the bytes.
         assert _twilio_sdk_accepts(url, body, genuine_signature=sent.headers[TWILIO_SIGNATURE])
     elif definition.signed.body:
