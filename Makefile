@@ -67,8 +67,10 @@ fuzz: $(STAMP) ## Coverage-guided fuzzing of every parser (atheris), FUZZ_SECOND
 load: $(STAMP) ## Load test of the local stack (5000 deliveries) -> bench/load.json, bench/load.md
 	$(BIN)/python -m bench.load $(ARGS)
 
-template: $(STAMP) ## Rewrite template.yaml's per-provider parts from the provider definitions
+template: $(STAMP) ## Rewrite what the provider definitions decide: template.yaml, docs tables, new events
 	$(BIN)/python -m dev.rendering.template
+	$(BIN)/python -m dev.rendering.docs
+	$(BIN)/python -m dev.samlocal.events --missing
 
 docs: $(STAMP) ## Rewrite the provider tables in README.md and docs/ from the provider definitions
 	$(BIN)/python -m dev.rendering.docs

@@ -52,8 +52,14 @@ def write_events(names: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make events", description=__doc__)
     parser.add_argument("providers", nargs="*", default=sorted(DEV_SECRETS))
+    parser.add_argument(
+        "--missing", action="store_true", help="only providers without events yet (make template)"
+    )
     args = parser.parse_args(argv)
-    for path in write_events(args.providers):
+    names = args.providers
+    if args.missing:
+        names = [name for name in names if not (EVENTS_DIR / name / "valid.json").exists()]
+    for path in write_events(names):
         print(f"wrote {path.relative_to(template.ROOT)}")
     return 0
 

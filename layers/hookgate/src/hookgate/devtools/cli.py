@@ -1,4 +1,5 @@
-"""`hookgate sign | send | verify`: make and check deliveries as the providers send them.
+"""`hookgate sign | send | verify | new-provider`: make and check deliveries as the providers
+send them, and scaffold a new provider.
 
 Exit codes: 0 success, 1 a delivery did not verify or was not accepted, 2 bad usage or input.
 Secrets are read from --secret, --secret-file or $HOOKGATE_SECRET and never printed.
@@ -20,6 +21,7 @@ from typing import Any
 
 from hookgate import providers
 from hookgate.devtools.lambda_events import SHAPES
+from hookgate.devtools.scaffold import repository_root, scaffold
 from hookgate.devtools.simulate import (
     TestDelivery,
     local_dev_secret,
@@ -124,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--tolerance", type=int, default=300, help="seconds (default 300)")
     verify.add_argument("--now", type=int, help="judge as of this Unix time (default: now)")
     verify.set_defaults(run=_verify)
+
+    new = commands.add_parser(
+        "new-provider", help="scaffold a provider: its module, function folder and test file"
+    )
+    new.add_argument("name", help="the provider's name: lower-case letters and digits")
+    new.add_argument("--like", help="start from this provider's module (default: a body HMAC)")
+    new.set_defaults(run=_new_provider)
     return parser
 
 
@@ -254,6 +263,21 @@ def _verify(args: argparse.Namespace) -> int:
         details += f", signed at {verified.signed_at.isoformat()}"
     print(f"verified: {verified.provider} ({verified.scheme}, {details})")
     print(f"delivery {verified.delivery_id} ({verified.event_type})")
+    return EXIT_OK
+
+
+def _new_provider(args: argparse.Namespace) -> int:
+    try:
+        root = repository_root(Path.cwd())
+        made = scaffold(root, args.name, like=args.like and _provider(args.like))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    for path in made.files:
+        print(f"wrote {path}")
+    print(
+        "next: fill in every TODO(new-provider), run `make template` (template.yaml, docs, "
+        "events), then `make test`; see docs/adding-a-provider.md"
+    )
     return EXIT_OK
 
 
