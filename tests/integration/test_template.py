@@ -119,6 +119,9 @@ def test_sam_build_without_docker_or_python313_gives_aarch64_layer(tmp_path: Pat
         ROOT / "layers/hookgate/src/hookgate/__init__.py"
     ).read_text()
     assert (layer / "hookgate" / "providers" / "stripe.py").exists()
+    assert (layer / "hookgate" / "aws" / "publish.py").exists()
+    # Developer tooling (CLI, test deliveries and their dev keys, event builders) stays home.
+    assert not (layer / "hookgate" / "devtools").exists()
     assert (layer / "aws_lambda_powertools").is_dir()
     native = list(layer.rglob("*.so"))
     assert any(p.name.startswith("_rust") for p in native)  # cryptography's compiled core
