@@ -135,3 +135,27 @@ def test_what_the_signature_does_not_cover_is_named() -> None:
     assert "event_type" in verified.unsigned
     assert "headers.x-github-delivery" in verified.unsigned
     assert verified.delivery_id == hashlib.sha256(body).hexdigest()[:32]
+
+
+def test_a_url_signing_provider_is_verified_against_the_url_given() -> None:
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+    token = "twilio-auth-token-0123"
+    url = "https://hooks.example.com/webhooks/twilio"
+    fields = {"MessageSid": "SM123", "MessageStatus": "delivered", "To": "+15005550006"}
+    signature = RequestValidator(token).compute_signature(url, fields)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    body = urlencode(fields)
+
+    verified = hookgate.verify("twilio", body=body, headers=headers, secret=token, url=url)
+
+    assert verified.event_type == "delivered"
+    with pytest.raises(BadSignature):
+        hookgate.verify(
+            "twilio", body=body, headers=headers, secret=token, url=url.replace("hooks", "other")
+        )

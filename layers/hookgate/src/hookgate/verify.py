@@ -48,7 +48,7 @@ def verify(
     body: bytes | str,
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
     secret: str,
-    url: str = "https://localhost/",
+    url: str | None = None,
     method: str = "POST",
     now: float | None = None,
     tolerance_s: int = 300,
@@ -61,7 +61,8 @@ def verify(
         headers: the request's headers (names in any case; pairs for repeated headers).
         secret: the Secrets Manager value: a plain secret or the JSON format, rotation lists
             included.
-        url: the URL the provider called; URL-signing providers (Twilio, Square) sign it.
+        url: the URL the provider called; URL-signing providers (Twilio, Square) sign it, and
+            need it. Others ignore it.
         now: judge timestamps as of this Unix time (default: now).
         environ: settings of a configurable provider (the generic provider's
             `HOOKGATE_GENERIC_*`).
@@ -72,7 +73,12 @@ def verify(
         BadRequest: the request cannot be read.
     """
     definition = providers.get(provider).configured(environ or {})
-    request = Request.of(method, url, headers, body.encode() if isinstance(body, str) else body)
+    request = Request.of(
+        method,
+        url or "https://localhost/",
+        headers,
+        body.encode() if isinstance(body, str) else body,
+    )
     verification = definition.verify(
         request,
         SecretMaterial.parse(secret),
