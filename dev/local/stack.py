@@ -18,8 +18,15 @@ from pathlib import Path
 from types import FrameType
 
 from dev import template
-from dev.local.emulator import MotoServer, port_is_free, provision, receive_events
-from dev.local.gateway import Gateway
+from dev.local.emulator import (
+    LocalResources,
+    MotoServer,
+    port_is_free,
+    provision,
+    receive_events,
+)
+from dev.local.gateway import Gateway, Invoke
+from dev.local.paypal import local_certificate_host
 from dev.local.relay import Relay, docker_bridge_address
 from dev.local.samples import STORED_DEV_SECRETS
 from dev.runtime.rie import LambdaFunction
@@ -46,19 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     cleanups.append(aws.stop)
     try:
         resources = provision(aws, STORED_DEV_SECRETS)
-        routes = {}
-        for (method, path), logical_id in template.api_routes().items():
-            properties = template.functions()[logical_id]
+        routes = start_functions(resources, log_dir, cleanups)
+        for logical_id in set(template.api_routes().values()):
             log_file = log_dir / f"{logical_id}.log"
-            function = LambdaFunction(
-                ROOT / properties["CodeUri"],
-                resources.env_for(logical_id),
-                name=logical_id,
-                timeout_s=int(properties.get("Timeout", 10)),
-                log_file=log_file,
-            ).start()
-            cleanups.append(function.stop)
-            routes[(method, path)] = function.invoke
             threading.Thread(target=_follow_responses, args=(log_file, stop), daemon=True).start()
         gateway = Gateway(("127.0.0.1", args.port), routes, observer=_print_request)
         cleanups.append(gateway.shutdown)
@@ -83,6 +80,34 @@ def main(argv: list[str] | None = None) -> int:
         for cleanup in reversed(cleanups):
             cleanup()
         print("stopped", flush=True)
+
+
+def start_functions(
+    resources: LocalResources, log_dir: Path, cleanups: list[Callable[[], None]]
+) -> dict[tuple[str, str], Invoke]:
+    """A runtime emulator per API route, each function logging to `log_dir/<logical id>.log`,
+    and PayPal's certificate host for the PayPal function; each stop is added to `cleanups`.
+    Returns the gateway's routes."""
+    paypal = local_certificate_host().start()
+    cleanups.append(paypal.stop)
+    routes: dict[tuple[str, str], Invoke] = {}
+    for (method, path), logical_id in template.api_routes().items():
+        properties = template.functions()[logical_id]
+        env = resources.env_for(logical_id)
+        if env["HOOKGATE_PROVIDER"] == "paypal":
+            # Only here, never in template.yaml: PayPal's API host through a local proxy, and
+            # the dev CA as the only trusted root (see dev/local/paypal.py).
+            env |= paypal.environment()
+        function = LambdaFunction(
+            ROOT / properties["CodeUri"],
+            env,
+            name=logical_id,
+            timeout_s=int(properties.get("Timeout", 10)),
+            log_file=log_dir / f"{logical_id}.log",
+        ).start()
+        cleanups.append(function.stop)
+        routes[(method, path)] = function.invoke
+    return routes
 
 
 def _relay_for_containers(aws_port: int) -> Relay | None:

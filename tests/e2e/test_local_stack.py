@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +25,11 @@ from dev import template
 from dev.local.emulator import LocalResources, MotoServer, free_port
 from dev.local.gateway import Gateway
 from dev.local.samples import DEV_SECRETS, sample
+from dev.local.stack import start_functions
 from dev.runtime.rie import LambdaFunction
 from dev.samlocal.events import write_events
+from hookgate import providers
+from hookgate.devtools.simulate import local_dev_secret, make_delivery
 from hookgate.providers import github
 from tests.conftest import Bus
 
@@ -38,25 +41,19 @@ ROOT = template.ROOT
 def stack(
     aws: MotoServer, resources: LocalResources, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
-    """The functions behind the runtime emulator and the gateway; yields (base URL, log dir)."""
+    """`make run`'s functions (behind the runtime emulator, PayPal's certificate host included)
+    and its gateway; yields (base URL, log dir)."""
     log_dir = tmp_path_factory.mktemp("function-logs")
-    functions = []
-    routes = {}
-    for (method, path), logical_id in template.api_routes().items():
-        function = LambdaFunction(
-            ROOT / template.functions()[logical_id]["CodeUri"],
-            resources.env_for(logical_id),
-            name=logical_id,
-            log_file=log_dir / f"{logical_id}.log",
-        ).start()
-        functions.append(function)
-        routes[(method, path)] = function.invoke
-    gateway = Gateway(("127.0.0.1", free_port()), routes)
-    threading.Thread(target=gateway.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{gateway.server_address[1]}", log_dir
-    gateway.shutdown()
-    for function in functions:
-        function.stop()
+    cleanups: list[Callable[[], None]] = []
+    try:
+        routes = start_functions(resources, log_dir, cleanups)
+        gateway = Gateway(("127.0.0.1", free_port()), routes)
+        cleanups.append(gateway.shutdown)
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{gateway.server_address[1]}", log_dir
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
 
 
 @pytest.mark.parametrize("provider", ["stripe", "github"])
@@ -76,6 +73,31 @@ def test_signed_delivery_over_http_lands_on_bus_once(
     assert event["source"] == f"hookgate.{provider}"
     assert event["detail-type"] == delivery.event_type
     assert event["detail"]["provider"] == provider
+
+
+def test_every_provider_signed_as_the_cli_signs_reaches_the_bus(
+    stack: tuple[str, Path], bus: Bus
+) -> None:
+    # GIVEN a delivery for each provider, made as `hookgate send` makes it (PayPal's certificate
+    # is served by the stack's dev host, at the allow-listed URL the dev signer names)
+    base_url, _ = stack
+    sent = {}
+    for provider in providers.NAMES:
+        url = f"{base_url}/webhooks/{provider}"
+        delivery = make_delivery(provider, local_dev_secret(provider), url=url)
+        # WHEN each is POSTed to the stack's gateway
+        response = requests.post(url, data=delivery.body, headers=delivery.headers, timeout=30)
+        sent[provider] = (response.status_code, delivery.delivery_id)
+
+    # THEN each is accepted, and its event is on the bus once, from its provider, under its id
+    assert {p: status for p, (status, _) in sent.items() if not 200 <= status < 300} == {}
+    wanted = {delivery_id: f"hookgate.{p}" for p, (_, delivery_id) in sent.items()}
+    deadline = time.monotonic() + 15
+    events = bus.seen(settle_s=0.5)
+    while len(events) < len(wanted) and time.monotonic() < deadline:
+        events = bus.seen(settle_s=0.5)
+    assert {e["detail"]["delivery_id"]: e["source"] for e in events} == wanted
+    assert len(events) == len(wanted)
 
 
 def test_generated_events_are_judged_right_by_the_function_behind_the_emulator(
@@ -184,25 +206,22 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
         assert f"POST http://127.0.0.1:{port}/webhooks/stripe" in banner
         assert DEV_SECRETS["stripe"] in banner  # dev secrets are printed for the user
 
-        sent = subprocess.run(
-            [sys.executable, "-m", "hookgate", "send", "stripe", "--url",
-             f"http://127.0.0.1:{port}/webhooks/stripe"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert sent.returncode == 0, sent.stdout + sent.stderr
-        delivery_id = sent.stdout.split("stripe delivery ")[1].split()[0]
+        # `make send`, another process: PayPal's dev signer and the stack's certificate agree.
+        for provider, event_type in [
+            ("stripe", "payment_intent.succeeded"),
+            ("paypal", "PAYMENT.CAPTURE.COMPLETED"),
+        ]:
+            sent = subprocess.run(
+                [sys.executable, "-m", "hookgate", "send", provider, "--url",
+                 f"http://127.0.0.1:{port}/webhooks/{provider}"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert sent.returncode == 0, sent.stdout + sent.stderr
+            delivery_id = sent.stdout.split(f"{provider} delivery ")[1].split()[0]
 
-        _wait_for(lambda: any(delivery_id in line and "on the bus" in line for line in lines), 30)
-        # ... and the delivery's own line: provider, type, id, outcome, status
-        _wait_for(
-            lambda: any(
-                delivery_id in line
-                and "payment_intent.succeeded" in line
-                and "published (200" in line
-                for line in lines
-            ),
-            10,
-        )
+            _wait_for(_a_line_with(lines, f"on the bus: hookgate.{provider} ", delivery_id), 30)
+            # ... and the delivery's own line: provider, type, id, outcome, status
+            _wait_for(_a_line_with(lines, delivery_id, event_type, "published (200"), 10)
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
@@ -221,6 +240,11 @@ def test_make_run_refuses_a_port_in_use_with_a_clear_message() -> None:
 
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stdout
+
+
+def _a_line_with(lines: list[str], *parts: str) -> Callable[[], bool]:
+    """Whether one of `lines` holds all of `parts`."""
+    return lambda: any(all(part in line for part in parts) for line in lines)
 
 
 def _wait_for(condition: object, timeout_s: float) -> None:

@@ -1,99 +1,35 @@
 """PayPal through the real handler, its certificate served for real: a test CA, a TLS server
 standing in for PayPal's API host, reached through an HTTPS proxy (the standard `HTTPS_PROXY`
-route, so the allowed host name is what the function asks for). The proxy records every
-connection, which is how "refused without any network call" is observed.
+route, so the allowed host name is what the function asks for; `dev/local/paypal.py`, which
+`make run` uses too). The proxy records every connection, which is how "refused without any
+network call" is observed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import http.server
 import json
-import select
 import socket
-import socketserver
-import ssl
-import threading
 import uuid
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
 )
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from dev.local.paypal import API_HOST, SIGNER_NAME, CertificateHost, DevCA, issue, new_key, pem
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory
 from tests.support.providers import delivery, event_of
 
-API_HOST = "api.sandbox.paypal.com"
 CERT_PATH = "/v1/notifications/certs/CERT-360caa42-fca2a594-hookgate"
 WEBHOOK_ID = "WH-HOOKGATE-LOCAL"
-
-
-def _key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _cert(
-    subject: str,
-    key: rsa.RSAPrivateKey,
-    issuer: tuple[x509.Certificate, rsa.RSAPrivateKey] | None,
-    *,
-    ca: bool = False,
-    dns: str | None = None,
-    days: int = 30,
-    start_days_ago: int = 1,
-) -> x509.Certificate:
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer[0].subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=start_days_ago))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
-    if issuer:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[1].public_key()),
-            critical=False,
-        )
-    if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-    else:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        ).add_extension(
-            x509.KeyUsage(True, False, True, False, False, False, False, False, False),
-            critical=True,
-        )
-    if dns:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False
-        )
-    return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
-
-
-def _pem(*certs: x509.Certificate) -> bytes:
-    return b"".join(c.public_bytes(Encoding.PEM) for c in certs)
 
 
 @dataclass
@@ -101,9 +37,15 @@ class PayPalDouble:
     """What the function can reach: PayPal's certificate endpoint, through a proxy."""
 
     signer_key: rsa.RSAPrivateKey
-    served: dict[str, bytes]
-    connections: list[str] = field(default_factory=list)
-    downloads: list[str] = field(default_factory=list)
+    host: CertificateHost
+
+    @property
+    def connections(self) -> list[str]:
+        return self.host.connections
+
+    @property
+    def downloads(self) -> list[str]:
+        return self.host.downloads
 
     def signing_secret(self, key: rsa.RSAPrivateKey | None = None, path: str = CERT_PATH) -> str:
         pem = (key or self.signer_key).private_bytes(
@@ -122,122 +64,42 @@ class PayPalDouble:
         return json.dumps({**secret, "cert_url": url})
 
 
+@dataclass(frozen=True)
+class PKI:
+    ca: DevCA
+    signer_key: rsa.RSAPrivateKey
+    self_signed_key: rsa.RSAPrivateKey
+    served: dict[str, bytes]
+
+
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root_key, inter_key, leaf_key, tls_key = _key(), _key(), _key(), _key()
-    root = _cert("hookgate test root", root_key, None, ca=True, days=365)
-    inter = _cert("hookgate test intermediate", inter_key, (root, root_key), ca=True, days=365)
-    leaf = _cert(
-        "messageverificationcerts.sandbox.paypal.com",
-        leaf_key,
-        (inter, inter_key),
-        dns="messageverificationcerts.sandbox.paypal.com",
-    )
-    tls = _cert(API_HOST, tls_key, (root, root_key), dns=API_HOST)
-    directory = tmp_path_factory.mktemp("pki")
-    bundle = directory / "roots.pem"
-    bundle.write_bytes(_pem(root))
-    (directory / "tls.pem").write_bytes(_pem(tls))
-    (directory / "tls.key").write_bytes(
-        tls_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    )
-    self_signed_key = _key()
-    return {
-        "bundle": bundle,
-        "dir": directory,
-        "signer_key": leaf_key,
-        "served": {
-            CERT_PATH: _pem(leaf, inter),
-            "/v1/notifications/certs/CERT-untrusted": _pem(
-                _cert(
-                    "messageverificationcerts.sandbox.paypal.com",
-                    self_signed_key,
-                    None,
-                    dns="messageverificationcerts.sandbox.paypal.com",
-                )
-            ),
-            "/v1/notifications/certs/CERT-not-paypal": _pem(
-                _cert("example.com", leaf_key, (inter, inter_key), dns="example.com"), inter
-            ),
-            "/v1/notifications/certs/CERT-expired": _pem(
-                _cert(
-                    "messageverificationcerts.sandbox.paypal.com",
-                    leaf_key,
-                    (inter, inter_key),
-                    dns="messageverificationcerts.sandbox.paypal.com",
-                    days=-1,
-                    start_days_ago=30,
-                ),
-                inter,
-            ),
-        },
-        "self_signed_key": self_signed_key,
+def pki() -> PKI:
+    ca, signer_key, self_signed_key = DevCA.create(), new_key(), new_key()
+    served = {
+        CERT_PATH: ca.signing_chain(signer_key),
+        "/v1/notifications/certs/CERT-untrusted": pem(
+            issue(SIGNER_NAME, self_signed_key, None, dns=SIGNER_NAME)
+        ),
+        "/v1/notifications/certs/CERT-not-paypal": ca.signing_chain(signer_key, dns="example.com"),
+        "/v1/notifications/certs/CERT-expired": ca.signing_chain(
+            signer_key, days=-1, start_days_ago=30
+        ),
     }
-
-
-def _serve(directory: Path, double: PayPalDouble) -> tuple[socketserver.BaseServer, int]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            double.downloads.append(self.path)
-            body = double.served.get(self.path)
-            self.send_response(200 if body else 404)
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(directory / "tls.pem", directory / "tls.key")
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
-
-
-def _proxy(target_port: int, double: PayPalDouble) -> tuple[socketserver.BaseServer, int]:
-    class Tunnel(socketserver.StreamRequestHandler):
-        def handle(self) -> None:
-            request_line = self.rfile.readline().decode()
-            while self.rfile.readline() not in (b"\r\n", b""):
-                pass
-            double.connections.append(request_line.split(" ")[1])
-            upstream = socket.create_connection(("127.0.0.1", target_port))
-            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            sockets = [self.connection, upstream]
-            while True:
-                readable, _, _ = select.select(sockets, [], [], 5)
-                if not readable:
-                    break
-                for sock in readable:
-                    data = sock.recv(65536)
-                    if not data:
-                        upstream.close()
-                        return
-                    (upstream if sock is self.connection else self.connection).sendall(data)
-
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
+    return PKI(ca, signer_key, self_signed_key, served)
 
 
 @pytest.fixture
-def paypal(pki: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[PayPalDouble]:
+def paypal(pki: PKI, monkeypatch: pytest.MonkeyPatch) -> Iterator[PayPalDouble]:
     from hookgate.providers import paypal as module
 
-    double = PayPalDouble(signer_key=pki["signer_key"], served=pki["served"])
-    server, server_port = _serve(pki["dir"], double)
-    proxy, proxy_port = _proxy(server_port, double)
-    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy_port}")
-    monkeypatch.setenv("SSL_CERT_FILE", str(pki["bundle"]))
-    module._certificates.clear()  # each test starts with PayPal's certificate not yet fetched
-    yield double
-    module._certificates.clear()
-    proxy.shutdown()
-    server.shutdown()
+    with CertificateHost(pki.ca, pki.served) as host:
+        for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in host.environment().items():
+            monkeypatch.setenv(name, value)
+        module._certificates.clear()  # each test starts with PayPal's certificate not yet fetched
+        yield PayPalDouble(signer_key=pki.signer_key, host=host)
+        module._certificates.clear()
 
 
 def refused(response: dict[str, Any]) -> bool:
@@ -340,12 +202,12 @@ def test_certificate_url_outside_the_allow_list_is_refused_without_any_connectio
 def test_certificates_that_do_not_verify_are_refused(
     path: str,
     paypal: PayPalDouble,
-    pki: dict[str, Any],
+    pki: PKI,
     make_pipeline: PipelineFactory,
     bus: Bus,
     lambda_context: LambdaContext,
 ) -> None:
-    key = pki["self_signed_key"] if path == "CERT-untrusted" else None
+    key = pki.self_signed_key if path == "CERT-untrusted" else None
     secret = paypal.signing_secret(key, path=f"/v1/notifications/certs/{path}")
     sent = delivery("paypal", secret=secret)
 
@@ -367,6 +229,7 @@ def test_paypal_unreachable_is_503_so_paypal_retries(
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
     sent = delivery("paypal", secret=paypal.signing_secret())
 
     response = make_pipeline("paypal").handle_lambda(event_of(sent), lambda_context)

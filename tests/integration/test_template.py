@@ -47,6 +47,20 @@ def _listed(action: str | list[str]) -> list[str]:
     return [action] if isinstance(action, str) else action
 
 
+def test_no_function_is_given_a_proxy_or_another_ca_bundle() -> None:
+    # `make run` gives its PayPal function these to serve a dev certificate (dev/local/paypal.py).
+    # Deployed, PayPal's certificate must come from PayPal and chain to the runtime's CA bundle.
+    local_only = {"https_proxy", "http_proxy", "all_proxy", "ssl_cert_file", "ssl_cert_dir"}
+
+    given = {
+        logical_id: found
+        for logical_id, p in template.functions().items()
+        if (found := [n for n in p["Environment"]["Variables"] if n.lower() in local_only])
+    }
+
+    assert given == {}
+
+
 def test_function_policies_are_least_privilege() -> None:
     for logical_id, properties in template.functions().items():
         secret_ref = properties["Environment"]["Variables"]["HOOKGATE_SECRET_ID"]["Ref"]

@@ -9,7 +9,6 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import cache
 
 from hookgate import providers
 from hookgate.devtools.lambda_events import rest_event
@@ -23,27 +22,53 @@ __all__ = [
     "stored_dev_secret",
 ]
 
+#: The PayPal dev signer's RSA key: the one dev key not declared in its provider module, so
+#: that no private key is in the deployed layer (which leaves devtools out). Fixed, so that
+#: `hookgate send paypal` and `make run`, in separate processes, agree: the local stack serves
+#: a certificate for it, issued by a dev CA it makes at start and that only its own PayPal
+#: function trusts (`dev/local/paypal.py`). Knowing it gains nothing against a deployed
+#: function, which accepts only a certificate chained to the runtime's CA bundle and
+#: downloaded from PayPal's own hosts.
+_PAYPAL_DEV_KEY = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDNVSvH0sJ3CePL\n"
+    "DQsKUUCG4JgwQ01+14MXF6r29Tq4Nqb3OJQN8tpFEVxlYCYGwFNpY9fr6624Fmnq\n"
+    "T4C30turyaDwzmJSIo9D3vRP2wCayA7/SCleWuFUZUaYtvW62upL52atU/sp4hT+\n"
+    "GQftbER9h1VUJx3JuQJIhpqguwgafkzz0OXB97RpXms6sbDCGt44yIbtWaauLrph\n"
+    "oTJEUXQJMMTwZOaza4IBpzxYvDVudHfL9rZJG2oHkTLN0RqAQmKA+mMAGexE77IV\n"
+    "/OENfD0spAHDbV+qIgG4JrwTbRp7X4S/+42xpRyBNzSJVZN6gSL36FbElpd69Dat\n"
+    "L+wx59wfAgMBAAECggEAGWMpeZhmcN9pKcbgEZOAPezxBC6eG0u8KpPDkKs7amFf\n"
+    "fXuiWqMnN5jw6pvbt8P5zDMLFGFcZkFnMRBJYvEQNgpE+uEZqPwa6JJddK4oQfrw\n"
+    "V8HtU3w7Ffs7olAky8ibZW0j9dRHXqNUYyJnJ4TWZwrfkvsPJMzaKmtyHONjGhtA\n"
+    "1lKitBLmo1fG58tdnMhqF5NC+btWrNHzbikW+2U0PkxkggOF84Izcju65DtV2xFx\n"
+    "fp3S0RQYw/sI66dqt2jpplyxbRN616KdWcGWxRBlkywT5GWlIRT5pkYvOPjae+1/\n"
+    "w30g4wg+70kYWnk2NPINZICzrtVCPg3LMxxY4ySTYQKBgQDxDQ3xg/5DYwp7vtwD\n"
+    "1NOBM/vFb0JWGcC0c60v7LibomGTV9XCZAjWXJiOU9PHTYV1OfjV9jQyVstFe/5u\n"
+    "S/pHgDbZ4GbUTeR6D03UmQdmh9ZruuitOOc3RynK1Ar5SI6nGPqCiwBWFoummUms\n"
+    "zBOEsbeMrZnXA5Av/XTCZW+gsQKBgQDaEQzJYRZDfby4741YgUrPm5VK1BwKeCpn\n"
+    "3XHvbyDNbEFAXmUfumMNEIgu888O3L74dWPISNPjLRlOATfKedyXgNT7VzY9XiZT\n"
+    "iDfMlZeqZS9tpGHlcUIIvD+Wohwayr+P/x77aZXlTE7fDRgrXC7M207D+bPE4Snr\n"
+    "C55Zrbb9zwKBgEUSI4uv8byndYqN3wduBYkBN0SUo+J+EJzkhJy17RQTjHgm9AZ2\n"
+    "mZ2q/L/Tv1xdlz9G9EmC+ePuwOJRLE+4j6fLUmxOA8kT5MMg/YFMtDUp+UP3U9LG\n"
+    "+mH5jz0iU16o7s9steOQJvGEFlIPnG/aLkGYlurFl85no/pMWxeU706RAoGAQ2Vn\n"
+    "nUm7VsqirEmlVshG9dkxD/p0XCv9dzJyxzyCV9rwY9OIz4CMonoMjO5ffUluYF3v\n"
+    "o/QWQK0sl/Y6ZwK40b5IlRHEOr1BfSmpjTpisJArU2ittPsHHKoJwSWDKCingfqo\n"
+    "ea2NXVvzOG7UnHoWIMxbEKi5Dc1FZlal7zOITfMCgYAmQwE0yXdk1go+636vw6hC\n"
+    "0JhJ0YdQ7xvUkIIbpFx/MlHIKFB5KaRMfMEqZEPrxorkx3TQzDhoPlmsP/eSvsYb\n"
+    "FjD1BSNl98u9BZ5J/iMCPnB6iPrx3Fy/fcdKKAxXy4ApayXmfpfYsZWIeNdzD1aI\n"
+    "WiLVhTttrAte3QYZxwq4OA==\n"
+    "-----END PRIVATE KEY-----\n"
+)
 
-def _paypal_signer() -> str:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-    )
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-    return json.dumps(
-        {
-            "private_key": pem,
-            "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
-            "webhook_id": "WH-HOOKGATE-LOCAL",
-        }
-    )
+PAYPAL_DEV_SIGNER = json.dumps(
+    {
+        "private_key": _PAYPAL_DEV_KEY,
+        "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
+        "webhook_id": "WH-HOOKGATE-LOCAL",
+    }
+)
 
 
-@cache
 def local_dev_secret(provider: str) -> str:
     """The signing side of `provider`'s local secret (`make run`): what `sign` is given. For
     shared secrets it is also the stored secret; for asymmetric schemes it is the private key,
@@ -54,7 +79,7 @@ def local_dev_secret(provider: str) -> str:
     """
     local = providers.get(provider).local
     if provider == "paypal":
-        return _paypal_signer()
+        return PAYPAL_DEV_SIGNER
     return local.dev_secret or f"hookgate-local-dev-secret-{provider}"
 
 

@@ -1,0 +1,275 @@
+"""PayPal's certificate host, locally: a dev CA, PayPal signing certificates it issues, and a
+TLS server standing in for PayPal's API host, reached through an HTTPS proxy.
+
+The PayPal function downloads its certificate only from an allow-listed `https://` URL on
+PayPal's API hosts and checks its chain against the runtime's CA bundle
+(`hookgate.providers.paypal`). None of that is loosened here: the function is only given two
+standard environment variables, `HTTPS_PROXY` (urllib tunnels through it with `CONNECT`, so
+TLS still checks the allow-listed host name) and `SSL_CERT_FILE` (the CA bundle OpenSSL and
+hookgate read), both pointing at what this module made. The deployed template sets neither,
+and a request cannot set a function's environment.
+
+Used by `make run` (`dev/local/stack.py`) and by `tests/integration/test_paypal.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import select
+import socket
+import socketserver
+import ssl
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hookgate.devtools.simulate import local_dev_secret
+
+API_HOST = "api.sandbox.paypal.com"
+#: The name on PayPal's signing certificates (a `*.paypal.com` name, as hookgate requires).
+SIGNER_NAME = "messageverificationcerts.sandbox.paypal.com"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def issue(
+    subject: str,
+    key: rsa.RSAPrivateKey,
+    issuer: tuple[x509.Certificate, rsa.RSAPrivateKey] | None,
+    *,
+    ca: bool = False,
+    dns: str | None = None,
+    days: int = 30,
+    start_days_ago: int = 1,
+) -> x509.Certificate:
+    """A certificate for `key`, signed by `issuer` (self-signed when None)."""
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer[0].subject if issuer else name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=start_days_ago))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if issuer:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[1].public_key()),
+            critical=False,
+        )
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+    else:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        ).add_extension(
+            x509.KeyUsage(True, False, True, False, False, False, False, False, False),
+            critical=True,
+        )
+    if dns:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False
+        )
+    return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
+
+
+def pem(*certs: x509.Certificate) -> bytes:
+    return b"".join(c.public_bytes(Encoding.PEM) for c in certs)
+
+
+@dataclass(frozen=True)
+class DevCA:
+    """A root and an intermediate, as PayPal's certificates are issued."""
+
+    root: x509.Certificate
+    root_key: rsa.RSAPrivateKey
+    intermediate: x509.Certificate
+    intermediate_key: rsa.RSAPrivateKey
+
+    @classmethod
+    def create(cls) -> DevCA:
+        root_key, intermediate_key = new_key(), new_key()
+        root = issue("hookgate dev root", root_key, None, ca=True, days=365)
+        intermediate = issue(
+            "hookgate dev intermediate", intermediate_key, (root, root_key), ca=True, days=365
+        )
+        return cls(root, root_key, intermediate, intermediate_key)
+
+    def signing_chain(
+        self,
+        key: rsa.RSAPrivateKey,
+        *,
+        dns: str = SIGNER_NAME,
+        days: int = 30,
+        start_days_ago: int = 1,
+    ) -> bytes:
+        """What PayPal serves at a certificate URL: the certificate for `key`, then the
+        intermediate."""
+        leaf = issue(
+            dns,
+            key,
+            (self.intermediate, self.intermediate_key),
+            dns=dns,
+            days=days,
+            start_days_ago=start_days_ago,
+        )
+        return pem(leaf, self.intermediate)
+
+
+class CertificateHost:
+    """`served` (path -> body) over TLS as `host`, behind an HTTPS proxy on loopback.
+
+    The proxy tunnels `CONNECT host:443` to the TLS server and refuses any other target. It
+    records each target asked for (`connections`) and the server each path (`downloads`).
+    """
+
+    def __init__(self, ca: DevCA, served: Mapping[str, bytes], *, host: str = API_HOST) -> None:
+        self.ca = ca
+        self.served = dict(served)
+        self.host = host
+        self.connections: list[str] = []
+        self.downloads: list[str] = []
+        self._dir = tempfile.TemporaryDirectory(prefix="hookgate-paypal-")
+        self.directory = Path(self._dir.name)
+        self.ca_bundle = self.directory / "roots.pem"
+        self._servers: list[socketserver.TCPServer] = []
+        self.proxy_port = 0
+
+    def start(self) -> CertificateHost:
+        self.ca_bundle.write_bytes(pem(self.ca.root))
+        tls_key = new_key()
+        tls = issue(self.host, tls_key, (self.ca.root, self.ca.root_key), dns=self.host)
+        (self.directory / "tls.pem").write_bytes(pem(tls))
+        (self.directory / "tls.key").write_bytes(
+            tls_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        )
+        server_port = self._start(self._server())
+        self.proxy_port = self._start(self._proxy(server_port))
+        return self
+
+    def environment(self) -> dict[str, str]:
+        """What the PayPal function's environment needs to reach this host and trust only it.
+
+        Both spellings of the proxy variable: urllib prefers the lower-case one. The CA
+        directory is this one, which holds no hashed CA names, so OpenSSL finds no other root.
+        """
+        proxy = f"http://127.0.0.1:{self.proxy_port}"
+        return {
+            "HTTPS_PROXY": proxy,
+            "https_proxy": proxy,
+            "SSL_CERT_FILE": str(self.ca_bundle),
+            "SSL_CERT_DIR": str(self.directory),
+        }
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+        self._dir.cleanup()
+
+    def __enter__(self) -> CertificateHost:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _start(self, server: socketserver.TCPServer) -> int:
+        self._servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port: int = server.server_address[1]
+        return port
+
+    def _server(self) -> socketserver.TCPServer:
+        host = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                host.downloads.append(self.path)
+                body = host.served.get(self.path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.directory / "tls.pem", self.directory / "tls.key")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        return server
+
+    def _proxy(self, server_port: int) -> socketserver.TCPServer:
+        host = self
+
+        class Tunnel(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                request_line = self.rfile.readline().decode("latin-1").split()
+                while self.rfile.readline() not in (b"\r\n", b""):
+                    pass
+                target = request_line[1] if len(request_line) > 1 else ""
+                host.connections.append(target)
+                if request_line[:1] != ["CONNECT"] or target != f"{host.host}:443":
+                    self.wfile.write(b"HTTP/1.1 403 Forbidden\r\n\r\n")
+                    return
+                with socket.create_connection(("127.0.0.1", server_port)) as upstream:
+                    self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    _relay(self.connection, upstream)
+
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
+        server.daemon_threads = True
+        return server
+
+
+def _relay(client: socket.socket, upstream: socket.socket) -> None:
+    """Copy bytes both ways until either side closes (or both are idle for 5 s)."""
+    sockets = [client, upstream]
+    while True:
+        readable, _, _ = select.select(sockets, [], [], 5)
+        if not readable:
+            return
+        for sock in readable:
+            data = sock.recv(65536)
+            if not data:
+                return
+            (upstream if sock is client else client).sendall(data)
+
+
+def local_certificate_host() -> CertificateHost:
+    """What `make run` serves: a certificate for the dev signer's key (the key `hookgate send
+    paypal` signs with) at the dev signer's `cert_url`, from a dev CA made now."""
+    signer = json.loads(local_dev_secret("paypal"))
+    key = load_pem_private_key(signer["private_key"].encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    url = urlsplit(signer["cert_url"])
+    assert url.hostname is not None
+    ca = DevCA.create()
+    return CertificateHost(ca, {url.path: ca.signing_chain(key, days=365)}, host=url.hostname)
