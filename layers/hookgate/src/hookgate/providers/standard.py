@@ -29,6 +29,7 @@ from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Deployment,
     Docs,
+    ExampleBody,
     Extractor,
     Local,
     Provider,
@@ -196,13 +197,18 @@ def stored_secret(signing_secret: str) -> str:
     return json.dumps({"public_key": PUBLIC_KEY_PREFIX + base64.b64encode(raw).decode()})
 
 
-def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
-    event = {
-        "type": event_type,
-        "timestamp": "2026-01-01T00:00:00Z",
-        "data": {"id": delivery_id, "object": "invoice", "status": "paid"},
-    }
-    return json.dumps(event).encode()
+def example_body_with(type_field: str) -> ExampleBody:
+    """Example bodies naming their event type in `type_field`."""
+
+    def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
+        event = {
+            type_field: event_type,
+            "timestamp": "2026-01-01T00:00:00Z",
+            "data": {"id": delivery_id, "object": "invoice", "status": "paid"},
+        }
+        return json.dumps(event).encode()
+
+    return example_body
 
 
 def new_secret() -> str:
@@ -214,16 +220,19 @@ def provider(
     name: str,
     styles: Sequence[HeaderNames],
     *,
-    dev_secret: str,
     deployment: Deployment,
     docs: Docs,
+    type_field: str = "type",
+    example_event_type: str = "invoice.paid",
+    dev_secret: str | None = None,
 ) -> Provider:
-    """A Standard Webhooks provider reading `styles` of header names, first present wins."""
+    """A Standard Webhooks provider reading `styles` of header names, first present wins, its
+    event type in the body's `type_field`."""
     return Provider(
         name=name,
         verify=verifier(*styles),
         delivery_id=signed_id(*styles),
-        event_type=json_field("type"),
+        event_type=json_field(type_field),
         signature_header=styles[0].signature,
         signed=Signed(
             covers=("message id", "timestamp", "body"),
@@ -236,9 +245,11 @@ def provider(
         # one is the event's delivery_id.
         local=Local(
             sign=signer(styles[0]),
-            example_body=example_body,
-            example_event_type="invoice.paid",
-            dev_secret=dev_secret,
+            example_body=example_body_with(type_field),
+            example_event_type=example_event_type,
+            # Any bytes make an HMAC key: the name's, base64, as the `whsec_` format wants.
+            dev_secret=dev_secret
+            or SECRET_PREFIX + base64.b64encode(f"hookgate-local-dev-{name}".encode()).decode(),
             stored_secret=stored_secret,
             new_secret=new_secret,
         ),
