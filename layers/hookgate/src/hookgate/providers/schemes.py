@@ -135,15 +135,16 @@ class TimestampedHmac:
         }
 
 
-def parse_unix_time(text: str) -> int:
-    """A Unix timestamp header's value.
+def parse_unix_time(text: str, *, milliseconds: bool = False) -> int:
+    """A Unix timestamp header's value, in seconds (given in milliseconds for providers that
+    send those: WorkOS, Airwallex).
 
     Raises:
         BadSignature: not a plain decimal number (a malformed signature header).
     """
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
+    if not text.isascii() or not text.isdigit() or len(text) > (15 if milliseconds else 12):
         raise BadSignature()
-    return int(text)
+    return int(text) // 1000 if milliseconds else int(text)
 
 
 def within_window(
