@@ -102,11 +102,13 @@ class HmacHeader:
 @dataclass(frozen=True, slots=True)
 class TimestampedHmac:
     """An HMAC over `<prefix><body>`, where the prefix embeds a Unix timestamp sent in its own
-    header (`prefix_template` with `{timestamp}`): Slack's and Zoom's `v0:<ts>:` scheme."""
+    header (`prefix_template` with `{timestamp}`): Slack's and Zoom's `v0:<ts>:` scheme,
+    Airwallex's bare `<ts>` in milliseconds."""
 
     signature: HmacHeader
     timestamp_header: str
     prefix_template: str
+    milliseconds: bool = False
 
     def _prefix(self, timestamp: str) -> bytes:
         return self.prefix_template.format(timestamp=timestamp).encode()
@@ -115,7 +117,7 @@ class TimestampedHmac:
         self, request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
     ) -> Verification:
         timestamp = require_header(request, self.timestamp_header)
-        signed_at = parse_unix_time(timestamp)
+        signed_at = parse_unix_time(timestamp, milliseconds=self.milliseconds)
         verification = self.signature.verify(request, secret, self._prefix(timestamp), request.body)
         return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
 
@@ -129,9 +131,10 @@ class TimestampedHmac:
         event_type: str,
         url: str,
     ) -> dict[str, str]:
+        sent = str(timestamp * 1000 if self.milliseconds else timestamp)
         return {
-            self.signature.header: self.signature.sign(secret, self._prefix(str(timestamp)), body),
-            self.timestamp_header: str(timestamp),
+            self.signature.header: self.signature.sign(secret, self._prefix(sent), body),
+            self.timestamp_header: sent,
         }
 
 
