@@ -23,6 +23,7 @@ __all__ = [
     "TimestampedHmac",
     "TokenHeader",
     "b64decode",
+    "parse_timestamped_signatures",
     "parse_unix_time",
     "within_window",
 ]
@@ -136,6 +137,36 @@ class TimestampedHmac:
             self.signature.header: self.signature.sign(secret, self._prefix(sent), body),
             self.timestamp_header: sent,
         }
+
+
+def parse_timestamped_signatures(header: str, scheme: str = "v1") -> tuple[int, list[str]]:
+    """`t=<unix>,v1=<sig>[,v1=<sig>...]` (Stripe's header, Calendly's): the timestamp and the
+    signatures of `scheme`.
+
+    Raises:
+        BadSignature: no timestamp or no signature, or a timestamp that is not a number.
+    """
+    # Parsed the way Stripe's own SDK does (split on "," and then at most twice on "=", taking
+    # the middle part; the first `t` counts), so both accept and reject the same headers.
+    timestamp: str | None = None
+    signatures: list[str] = []
+    for item in header.split(","):
+        name, separator, value = item.partition("=")
+        if name != "t" and name != scheme:
+            continue
+        if not separator:
+            raise BadSignature()
+        value = value.partition("=")[0]
+        if name == scheme:
+            signatures.append(value)
+        elif timestamp is None:
+            timestamp = value
+    if timestamp is None or not signatures:
+        raise BadSignature()
+    try:
+        return int(timestamp), signatures
+    except ValueError as exc:
+        raise BadSignature() from exc
 
 
 def parse_unix_time(text: str, *, milliseconds: bool = False) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
-from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Deployment,
@@ -24,34 +23,10 @@ from hookgate.providers.base import (
     require_header,
     rotating,
 )
+from hookgate.providers.schemes import parse_timestamped_signatures
 from hookgate.request import Request
 
 SIGNATURE_HEADER = "Stripe-Signature"
-SCHEME = "v1"
-
-
-def _parse(header: str) -> tuple[int, list[str]]:
-    # Parsed the way Stripe's own SDK does (split on "," and then at most twice on "=", taking
-    # the middle part; the first `t` counts), so both accept and reject the same headers.
-    timestamp: str | None = None
-    signatures: list[str] = []
-    for item in header.split(","):
-        name, separator, value = item.partition("=")
-        if name != "t" and name != SCHEME:
-            continue
-        if not separator:
-            raise BadSignature()
-        value = value.partition("=")[0]
-        if name == SCHEME:
-            signatures.append(value)
-        elif timestamp is None:
-            timestamp = value
-    if timestamp is None or not signatures:
-        raise BadSignature()
-    try:
-        return int(timestamp), signatures
-    except ValueError as exc:
-        raise BadSignature() from exc
 
 
 def _signed_prefix(timestamp: int) -> bytes:
@@ -63,7 +38,7 @@ def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
     header = require_header(request, SIGNATURE_HEADER)
-    timestamp, signatures = _parse(header)
+    timestamp, signatures = parse_timestamped_signatures(header)
     prefix, body = _signed_prefix(timestamp), request.body
     offered = [s.encode("utf-8", "replace") for s in signatures]
     match = match_any(
@@ -87,7 +62,7 @@ def sign(
 ) -> dict[str, str]:
     # Stripe carries the event id and type in the body, not in headers.
     digest = hmac_digest("sha256", secret.encode("utf-8"), _signed_prefix(timestamp), body)
-    return {SIGNATURE_HEADER: f"t={timestamp},{SCHEME}={digest.hex()}"}
+    return {SIGNATURE_HEADER: f"t={timestamp},v1={digest.hex()}"}
 
 
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
