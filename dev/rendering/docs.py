@@ -125,6 +125,12 @@ def readme_providers() -> str:
     )
 
 
+def readme_names() -> str:
+    """README: the providers, by name, in one sentence."""
+    titles = [p.deployment.title for p in _definitions()]
+    return f"Providers ({len(titles)}): {', '.join(titles)}.\n"
+
+
 def _url(provider: Provider) -> str:
     # Relative links (the generic provider's) are written from docs/, the README is one up.
     url = provider.docs.url
@@ -134,7 +140,7 @@ def _url(provider: Provider) -> str:
 REGIONS: dict[str, dict[str, Callable[[], str]]] = {
     "docs/security.md": {"signed-material": signed_material},
     "docs/providers.md": {"signatures": signatures, "answers": answers, "oracles": oracles},
-    "README.md": {"providers": readme_providers},
+    "README.md": {"provider-names": readme_names, "providers": readme_providers},
 }
 
 
