@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,7 +138,11 @@ def test_verify_accepts_what_sign_printed_and_explains_tampering(
 ) -> None:
     secret, stored = DEV_SECRETS[provider], STORED_DEV_SECRETS[provider]
     body = tmp_path / "body.json"
-    body.write_bytes(b'{"id": "evt_verify", "type": "ping", "zen": "Anything added dilutes"}')
+    # `webhookTimestamp`: Linear's freshness is in its signed body (milliseconds).
+    body.write_text(
+        f'{{"id": "evt_verify", "type": "ping", "webhookTimestamp": {int(time.time() * 1000)}, '
+        '"zen": "Anything added dilutes"}'
+    )
     headers = tmp_path / "headers.txt"
     signed = hookgate("sign", provider, "--secret", secret, "--body", f"@{body}")
     headers.write_text(signed.stdout)
