@@ -5,7 +5,6 @@ Used by the `hookgate` CLI and the local stack; the deployed functions never imp
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from hookgate import providers
 from hookgate.devtools.lambda_events import rest_event
 from hookgate.payload import body_fields, parse_payload
+from hookgate.providers import paypal
 from hookgate.request import Request
 
 __all__ = [
@@ -60,13 +60,7 @@ _PAYPAL_DEV_KEY = (
     "-----END PRIVATE KEY-----\n"
 )
 
-PAYPAL_DEV_SIGNER = json.dumps(
-    {
-        "private_key": _PAYPAL_DEV_KEY,
-        "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
-        "webhook_id": "WH-HOOKGATE-LOCAL",
-    }
-)
+PAYPAL_DEV_SIGNER = paypal.local_signer(_PAYPAL_DEV_KEY)
 
 
 def local_dev_secret(provider: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from hookgate.crypto import match_any
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Deployment,
@@ -33,13 +32,7 @@ def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
     timestamp, signatures = parse_timestamped_signatures(require_header(request, SIGNATURE_HEADER))
-    prefix = b"%d." % timestamp
-    match = match_any(
-        secret.signing_keys(),
-        [s.encode("utf-8", "replace") for s in signatures],
-        lambda key: DIGEST.expected(key, prefix, request.body),
-    )
-    verification = Verification(DIGEST.scheme, match.key_index, match.signature)
+    verification = DIGEST.verify_any(secret, signatures, b"%d." % timestamp, request.body)
     return within_window(verification, timestamp, now_s=now_s, tolerance_s=tolerance_s)
 
 

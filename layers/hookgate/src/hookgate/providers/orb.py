@@ -10,7 +10,6 @@ import json
 import re
 from datetime import UTC, datetime
 
-from hookgate.crypto import match_any
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
@@ -56,14 +55,10 @@ def verify(
     entries = require_header(request, SIGNATURE.header).split()
     timestamp = require_header(request, TIMESTAMP_HEADER)
     signed_at = _signed_at(timestamp)
-    offered = tuple(e.encode("utf-8", "replace") for e in entries if e.startswith("v1="))
-    if not offered or len(entries) > MAX_ENTRIES:
+    if len(entries) > MAX_ENTRIES:
         raise BadSignature()
-    prefix = _signed_prefix(timestamp)
-    match = match_any(
-        secret.signing_keys(), offered, lambda key: SIGNATURE.expected(key, prefix, request.body)
-    )
-    verification = Verification(SIGNATURE.scheme, match.key_index, match.signature)
+    offered = [entry for entry in entries if entry.startswith("v1=")]
+    verification = SIGNATURE.verify_any(secret, offered, _signed_prefix(timestamp), request.body)
     return within_window(verification, signed_at, now_s=now_s, tolerance_s=tolerance_s)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from hookgate.crypto import match_any
 from hookgate.errors import BadSignature
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
@@ -34,13 +33,10 @@ def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
     entries = [e.strip() for e in require_header(request, SIGNATURE.header).split(",")]
-    offered = tuple(e.encode("utf-8", "replace") for e in entries if e.startswith("v1="))
-    if not offered or len(entries) > MAX_ENTRIES:
+    if len(entries) > MAX_ENTRIES:
         raise BadSignature()
-    match = match_any(
-        secret.signing_keys(), offered, lambda key: SIGNATURE.expected(key, request.body)
-    )
-    return Verification(SIGNATURE.scheme, match.key_index, match.signature)
+    offered = [entry for entry in entries if entry.startswith("v1=")]
+    return SIGNATURE.verify_any(secret, offered, request.body)
 
 
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:

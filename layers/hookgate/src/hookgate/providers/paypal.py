@@ -250,19 +250,26 @@ def stored_secret(signing_secret: str) -> str:
     return json.dumps({"webhook_id": json.loads(signing_secret)["webhook_id"]})
 
 
+def local_signer(private_key_pem: str) -> str:
+    """A signer as `sign` takes it (local tools only): the key, the allow-listed URL its
+    certificate is served at locally, and a webhook id."""
+    return json.dumps(
+        {
+            "private_key": private_key_pem,
+            "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
+            "webhook_id": "WH-HOOKGATE-LOCAL",
+        }
+    )
+
+
 def new_secret() -> str:
-    """A signer as `sign` takes it: a fresh RSA key, its certificate's URL and the webhook id."""
+    """A signer with a fresh RSA key."""
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-    return json.dumps(
-        {
-            "private_key": pem,
-            "cert_url": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-hookgate-local",
-            "webhook_id": "WH-HOOKGATE-LOCAL",
-        }
+    return local_signer(
+        key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     )
 
 

@@ -8,6 +8,7 @@ import base64
 import binascii
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -70,9 +71,22 @@ class HmacHeader:
             BadSignature: no key produces it.
         """
         value = offered if offered is not None else require_header(request, self.header)
+        return self.verify_any(secret, (value,), *parts)
+
+    def verify_any(
+        self, secret: SecretMaterial, offered: Sequence[str], *parts: bytes
+    ) -> Verification:
+        """Match any of several offered values (one per active secret while the provider
+        rotates: PagerDuty, Orb, Calendly) against every key.
+
+        Raises:
+            BadSignature: none offered, or no key produces any of them.
+        """
+        if not offered:
+            raise BadSignature()
         match = match_any(
             secret.signing_keys(),
-            (value.encode("utf-8", "replace"),),
+            tuple(value.encode("utf-8", "replace") for value in offered),
             lambda key: self.expected(key, *parts),
         )
         return Verification(self.scheme, match.key_index, match.signature)
