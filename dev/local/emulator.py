@@ -16,6 +16,7 @@ import boto3
 import requests
 
 from dev import template
+from hookgate.providers.sns import LOCAL_TOPIC_ARN
 
 REGION = "us-east-1"
 STACK_NAME = "hookgate"
@@ -192,7 +193,8 @@ def function_environments(parameters: dict[str, str] | None = None) -> dict[str,
 
 
 def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
-    """Create the table, bus, secrets and an SQS tail of the bus, as template.yaml declares them."""
+    """Create the table, bus, secrets and an SQS tail of the bus, as template.yaml declares them
+    (and the SNS topic the local SNS signer signs for)."""
     refs = local_refs()
     table = refs["ReplayTable"]
     spec = template.resource("ReplayTable")
@@ -223,6 +225,9 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
     events.put_targets(
         Rule="hookgate-local-tail", EventBusName=bus, Targets=[{"Id": "tail", "Arn": queue_arn}]
     )
+
+    # The topic the local SNS signer signs for: its subscription is confirmed through the API.
+    aws.client("sns").create_topic(Name=LOCAL_TOPIC_ARN.rsplit(":", 1)[1])
 
     secretsmanager = aws.client("secretsmanager")
     environments = function_environments()

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from dev import template
+from dev.local.certificates import local_certificate_hosts
 from dev.local.emulator import (
     LocalResources,
     MotoServer,
@@ -26,7 +27,6 @@ from dev.local.emulator import (
     receive_events,
 )
 from dev.local.gateway import Gateway, Invoke
-from dev.local.paypal import local_certificate_host
 from dev.local.relay import Relay, docker_bridge_address
 from dev.local.samples import STORED_DEV_SECRETS
 from dev.runtime.rie import LambdaFunction
@@ -86,18 +86,20 @@ def start_functions(
     resources: LocalResources, log_dir: Path, cleanups: list[Callable[[], None]]
 ) -> dict[tuple[str, str], Invoke]:
     """A runtime emulator per API route, each function logging to `log_dir/<logical id>.log`,
-    and PayPal's certificate host for the PayPal function; each stop is added to `cleanups`.
+    and the PayPal and SNS functions' certificate hosts; each stop is added to `cleanups`.
     Returns the gateway's routes."""
-    paypal = local_certificate_host().start()
-    cleanups.append(paypal.stop)
+    certificate_hosts = local_certificate_hosts()
+    for certificate_host in certificate_hosts.values():
+        certificate_host.start()
+        cleanups.append(certificate_host.stop)
     routes: dict[tuple[str, str], Invoke] = {}
     for (method, path), logical_id in template.api_routes().items():
         properties = template.functions()[logical_id]
         env = resources.env_for(logical_id)
-        if env["HOOKGATE_PROVIDER"] == "paypal":
-            # Only here, never in template.yaml: PayPal's API host through a local proxy, and
-            # the dev CA as the only trusted root (see dev/local/paypal.py).
-            env |= paypal.environment()
+        if (host := certificate_hosts.get(env["HOOKGATE_PROVIDER"])) is not None:
+            # Only here, never in template.yaml: the provider's host through a local proxy,
+            # and the dev CA as the only trusted root (see dev/local/certificates.py).
+            env |= host.environment()
         function = LambdaFunction(
             ROOT / properties["CodeUri"],
             env,

@@ -23,7 +23,8 @@ def _definitions() -> list[Provider]:
 
 def _table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     lines = [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
+    # A `|` ends a table cell even inside a code span (PayPal's signed string has three).
+    lines += [f"| {' | '.join(cell.replace('|', chr(92) + '|') for cell in row)} |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -102,6 +102,18 @@ def _function(p: Provider) -> str:
         if e.writes_secret
         else "secretsmanager:GetSecretValue"
     )
+    # The topics a function takes are in its secret, which the template cannot read; the call
+    # needs a token SNS sent to this endpoint, and confirms nothing but this endpoint.
+    confirms = (
+        """\
+            - Sid: ConfirmSnsSubscriptions
+              Effect: Allow
+              Action: sns:ConfirmSubscription
+              Resource: !Sub "arn:${AWS::Partition}:sns:*:*:*"
+"""
+        if e.confirms_subscriptions
+        else ""
+    )
     return f"""\
   {logical}Function:
     Type: AWS::Serverless::Function
@@ -129,7 +141,7 @@ def _function(p: Provider) -> str:
               Effect: Allow
               Action: s3:PutObject
               Resource: !Sub "${{PayloadBucket.Arn}}/*"
-      Events:
+{confirms}      Events:
 {events}    Metadata:
       BuildMethod: makefile
       ContextPath: functions

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from dev import template
+from dev.local.certificates import local_certificate_hosts
 from dev.local.emulator import LocalResources, MotoServer, free_port
 from dev.local.gateway import Gateway
-from dev.local.paypal import local_certificate_host
 from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from dev.runtime.rie import LambdaFunction
 from hookgate import providers
 from tests.conftest import Bus
+from tests.support.providers import KEY_DOWNLOADED
 
 pytestmark = pytest.mark.slow
 ROOT = template.ROOT
@@ -42,22 +43,25 @@ def hookgate(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProc
 
 @pytest.fixture(scope="module")
 def functions(aws: MotoServer, resources: LocalResources) -> Iterator[dict[str, LambdaFunction]]:
-    """One runtime emulator per provider, with the template's environment (and for PayPal,
-    the local stack's certificate host, as `make run` gives it)."""
-    paypal = local_certificate_host().start()
+    """One runtime emulator per provider, with the template's environment (and for PayPal and
+    SNS, the local stack's certificate hosts, as `make run` gives them)."""
+    hosts = local_certificate_hosts()
+    for host in hosts.values():
+        host.start()
     started = {}
     for logical_id, properties in template.functions().items():
         env = resources.env_for(logical_id)
         provider = env["HOOKGATE_PROVIDER"]
-        if provider == "paypal":
-            env |= paypal.environment()
+        if provider in hosts:
+            env |= hosts[provider].environment()
         started[provider] = LambdaFunction(
             ROOT / properties["CodeUri"], env, name=logical_id
         ).start()
     yield started
     for function in started.values():
         function.stop()
-    paypal.stop()
+    for host in hosts.values():
+        host.stop()
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +134,11 @@ def test_sign_curl_command_is_accepted(gateway_url: str, bus: Bus) -> None:
 
 
 # Graph's client state travels in the body, which `sign --body` does not rewrite; `verify`
-# runs here, where PayPal's certificate is only on PayPal's hosts (the local stack's functions
-# reach a dev one).
-@pytest.mark.parametrize("provider", [p for p in LOCAL_PROVIDERS if p not in ("msgraph", "paypal")])
+# runs here, where PayPal's and SNS's certificates are only on their own hosts (the local
+# stack's functions reach dev ones).
+@pytest.mark.parametrize(
+    "provider", [p for p in LOCAL_PROVIDERS if p != "msgraph" and p not in KEY_DOWNLOADED]
+)
 def test_verify_accepts_what_sign_printed_and_explains_tampering(
     provider: str, tmp_path: Path
 ) -> None:

@@ -206,10 +206,12 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
         assert f"POST http://127.0.0.1:{port}/webhooks/stripe" in banner
         assert DEV_SECRETS["stripe"] in banner  # dev secrets are printed for the user
 
-        # `make send`, another process: PayPal's dev signer and the stack's certificate agree.
+        # `make send`, another process: PayPal's and SNS's dev signers and the stack's
+        # certificates agree.
         for provider, event_type in [
             ("stripe", "payment_intent.succeeded"),
             ("paypal", "PAYMENT.CAPTURE.COMPLETED"),
+            ("sns", "Notification"),
         ]:
             sent = subprocess.run(
                 [sys.executable, "-m", "hookgate", "send", provider, "--url",

@@ -1,6 +1,6 @@
 """PayPal through the real handler, its certificate served for real: a test CA, a TLS server
 standing in for PayPal's API host, reached through an HTTPS proxy (the standard `HTTPS_PROXY`
-route, so the allowed host name is what the function asks for; `dev/local/paypal.py`, which
+route, so the allowed host name is what the function asks for; `dev/local/certificates.py`, which
 `make run` uses too). The proxy records every connection, which is how "refused without any
 network call" is observed.
 """
@@ -23,7 +23,15 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 
-from dev.local.paypal import API_HOST, SIGNER_NAME, CertificateHost, DevCA, issue, new_key, pem
+from dev.local.certificates import (
+    API_HOST,
+    SIGNER_NAME,
+    CertificateHost,
+    DevCA,
+    issue,
+    new_key,
+    pem,
+)
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory
 from tests.support.providers import delivery, event_of

@@ -18,6 +18,7 @@ from hookgate import providers
 from tests.conftest import Bus, LambdaContext
 from tests.integration.conftest import Clock, PipelineFactory
 from tests.support.providers import (
+    IN_PROCESS,
     delivery,
     event_of,
     other_signing_secret,
@@ -25,8 +26,9 @@ from tests.support.providers import (
     signed_digest,
 )
 
-# PayPal's certificate must be served over TLS from an allowed host: see test_paypal.py.
-PROVIDERS = [name for name in providers.NAMES if name != "paypal"]
+# PayPal's and SNS's certificates must be served over TLS from an allowed host: see
+# test_paypal.py and test_sns.py.
+PROVIDERS = list(IN_PROCESS)
 TIMESTAMPED = [name for name in PROVIDERS if providers.get(name).signed.timestamp]
 HEADER_SIGNED = [name for name in PROVIDERS if name != "msgraph"]  # Graph's token is in the body
 BODY_SIGNED = [name for name in PROVIDERS if providers.get(name).signed.body]

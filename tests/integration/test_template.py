@@ -48,8 +48,8 @@ def _listed(action: str | list[str]) -> list[str]:
 
 
 def test_no_function_is_given_a_proxy_or_another_ca_bundle() -> None:
-    # `make run` gives its PayPal function these to serve a dev certificate (dev/local/paypal.py).
-    # Deployed, PayPal's certificate must come from PayPal and chain to the runtime's CA bundle.
+    # `make run` gives its PayPal and SNS functions these (dev/local/certificates.py).
+    # Deployed, their certificates come from the providers, over TLS the runtime checks.
     local_only = {"https_proxy", "http_proxy", "all_proxy", "ssl_cert_file", "ssl_cert_dir"}
 
     given = {
@@ -71,7 +71,7 @@ def test_function_policies_are_least_privilege() -> None:
         assert set(kinds) == {"EventBridgePutEventsPolicy", "Statement"}
         # Its own secret only (written only by a function whose handshake delivers it), the
         # stack's bus only.
-        own_secret, replay, claim_check = kinds["Statement"]
+        own_secret, replay, claim_check, *others = kinds["Statement"]
         assert own_secret["Resource"] == {"Ref": secret_ref}
         # Only Asana's handshake delivers a secret to store.
         writes = provider_of(properties) == "asana"
@@ -86,6 +86,11 @@ def test_function_policies_are_least_privilege() -> None:
         # Objects of the stack's own bucket only, and only writing them.
         assert claim_check["Action"] == "s3:PutObject"
         assert claim_check["Resource"] == {"Fn::Sub": "${PayloadBucket.Arn}/*"}
+        # Only SNS's handshake confirms a subscription, and that is all it may do with SNS.
+        confirms = [{"Sid": "ConfirmSnsSubscriptions", "Effect": "Allow",
+                     "Action": "sns:ConfirmSubscription",
+                     "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}]  # fmt: skip
+        assert others == (confirms if provider_of(properties) == "sns" else [])
 
 
 def test_replay_table_matches_what_the_replay_guard_writes() -> None:

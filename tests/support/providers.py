@@ -22,6 +22,13 @@ from hookgate.material import SecretMaterial
 from tests.support import shapes
 from tests.support.leaks import remember_secret, remember_signatures
 
+#: Providers whose verification downloads the provider's certificate (served over TLS from an
+#: allow-listed host): their matrices are in test_paypal.py and test_sns.py, against a local
+#: certificate host, rather than in the in-process ones.
+KEY_DOWNLOADED = frozenset({"paypal", "sns"})
+#: Every other provider: verified in process, with nothing but its secret.
+IN_PROCESS = tuple(name for name in providers.NAMES if name not in KEY_DOWNLOADED)
+
 
 def signed_digest(provider: str, sent: TestDelivery) -> str:
     """What a delivery without a signed id is keyed on, computed here from each provider's

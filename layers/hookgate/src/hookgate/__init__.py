@@ -72,7 +72,8 @@ def build_pipeline(
     Args:
         provider: the provider name; defaults to `HOOKGATE_PROVIDER`.
         environ: settings source; defaults to `os.environ`.
-        clients: boto3 clients by service name ("secretsmanager", "dynamodb", "events", "s3"),
+        clients: boto3 clients by service name ("secretsmanager", "dynamodb", "events", "s3",
+            "sns"),
             for tests; others are created with hookgate's timeouts and retries.
         clock: wall-clock seconds, for tests.
 
@@ -86,6 +87,7 @@ def build_pipeline(
     from hookgate.aws.publish import EventPublisher, PayloadStore
     from hookgate.aws.replay import ReplayGuard
     from hookgate.aws.secrets import SecretStore
+    from hookgate.aws.subscriptions import SubscriptionConfirmer
     from hookgate.pipeline import METRICS_NAMESPACE, Pipeline
 
     environ = os.environ if environ is None else environ
@@ -93,8 +95,10 @@ def build_pipeline(
     definition = providers.get(settings.provider).configured(environ)
     given = dict(clients or {})
 
-    def client(service: str) -> Any:
-        return guarded(given[service] if service in given else client_for(service, environ))
+    def client(service: str, region: str | None = None) -> Any:
+        if service in given:
+            return guarded(given[service])
+        return guarded(client_for(service, environ, region=region))
 
     logger = Logger(service="hookgate")
     logger.append_keys(provider=definition.name)
@@ -124,6 +128,7 @@ def build_pipeline(
                 else None
             ),
         ),
+        subscriptions=SubscriptionConfirmer(lambda region: client("sns", region)),
         logger=logger,
         metrics=metrics,
         clock=clock,

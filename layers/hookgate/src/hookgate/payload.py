@@ -48,13 +48,13 @@ def loads(data: bytes | str) -> Any:
         raise ValueError("JSON nested too deeply") from exc
 
 
-def parse_payload(request: Request) -> Payload:
+def parse_payload(request: Request, *, json_body: bool = False) -> Payload:
     """JSON bodies as parsed JSON, form bodies as `{"form": ...}`, other text as `{"text": ...}`,
-    anything else as `{"base64": ...}`.
+    anything else as `{"base64": ...}`. `json_body`: JSON whatever the Content-Type says.
     """
     body = request.body
     content_type = request.content_type
-    if content_type == _FORM:
+    if content_type == _FORM and not json_body:
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:
@@ -65,7 +65,7 @@ def parse_payload(request: Request) -> Payload:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return Payload(event={"base64": base64.b64encode(body).decode("ascii")})
-    if "json" in content_type or not content_type:
+    if json_body or "json" in content_type or not content_type:
         try:
             parsed = loads(text)
         except ValueError:  # published as text: a 500 would make the provider retry forever

@@ -18,6 +18,7 @@ from hookgate.aws.clients import deadline_for, set_deadline
 from hookgate.aws.publish import EventPublisher, source_for
 from hookgate.aws.replay import ReplayGuard
 from hookgate.aws.secrets import SecretStore
+from hookgate.aws.subscriptions import SubscriptionConfirmer
 from hookgate.config import Settings
 from hookgate.errors import (
     BadSignature,
@@ -69,6 +70,7 @@ class Pipeline:
         secrets: SecretStore,
         guard: ReplayGuard,
         publisher: EventPublisher,
+        subscriptions: SubscriptionConfirmer,
         logger: Logger,
         metrics: Metrics,
         clock: Callable[[], float] = time.time,
@@ -78,6 +80,7 @@ class Pipeline:
         self._secrets = secrets
         self._guard = guard
         self._publisher = publisher
+        self._subscriptions = subscriptions
         self._logger = logger
         self._metrics = metrics
         self._clock = clock
@@ -157,7 +160,7 @@ class Pipeline:
                 return self._answer_handshake(reply)
         self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
 
-        payload = parse_payload(request)
+        payload = parse_payload(request, json_body=provider.json_body)
         parsed = body_fields(request, payload)
         delivery_id = provider.replay_key(request, parsed)
         replay_keys = [delivery_id]
@@ -217,6 +220,8 @@ class Pipeline:
     def _answer_handshake(self, reply: Reply) -> tuple[dict[str, Any], dict[str, Any]]:
         if reply.store_secret is not None and not self._secrets.store_first(reply.store_secret):
             raise BadSignature()  # a secret is already in place: the handshake is not ours
+        if reply.confirm is not None:
+            self._subscriptions.confirm(reply.confirm)
         return reply.to_lambda(), {"outcome": "handshake"}
 
     def _verify(self, request: Request) -> tuple[Verification, SecretMaterial]:

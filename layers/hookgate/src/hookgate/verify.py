@@ -85,7 +85,7 @@ def verify(
         now_s=time.time() if now is None else now,
         tolerance_s=tolerance_s,
     )
-    parsed = body_fields(request, parse_payload(request))
+    parsed = body_fields(request, parse_payload(request, json_body=definition.json_body))
     return Verified(
         provider=definition.name,
         scheme=verification.scheme,

@@ -100,8 +100,10 @@ def guarded(client: Any) -> Any:
     return client
 
 
-def client_for(service: str, environ: Mapping[str, str] | None = None) -> Any:
-    """A client for `service` (honours `AWS_ENDPOINT_URL*` and the region of the function).
+def client_for(
+    service: str, environ: Mapping[str, str] | None = None, *, region: str | None = None
+) -> Any:
+    """A client for `service` (honours `AWS_ENDPOINT_URL*`), in `region` or the function's.
 
     `HOOKGATE_AWS_READ_TIMEOUT_SECONDS` lengthens the read timeout, for an AWS emulator that
     answers far slower than AWS under load (`make load`); deployed functions leave it unset.
@@ -110,4 +112,4 @@ def client_for(service: str, environ: Mapping[str, str] | None = None) -> Any:
     read_timeout = (environ if environ is not None else os.environ).get(ENV_READ_TIMEOUT)
     if read_timeout:
         config = config.merge(Config(read_timeout=float(read_timeout)))
-    return boto3.client(service, config=config)  # type: ignore[call-overload]
+    return boto3.client(service, config=config, region_name=region)  # type: ignore[call-overload]

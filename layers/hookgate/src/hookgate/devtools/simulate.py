@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from hookgate import providers
 from hookgate.devtools.lambda_events import rest_event
 from hookgate.payload import body_fields, parse_payload
-from hookgate.providers import paypal
+from hookgate.providers import paypal, sns
 from hookgate.request import Request
 
 __all__ = [
@@ -22,14 +22,14 @@ __all__ = [
     "stored_dev_secret",
 ]
 
-#: The PayPal dev signer's RSA key: the one dev key not declared in its provider module, so
-#: that no private key is in the deployed layer (which leaves devtools out). Fixed, so that
-#: `hookgate send paypal` and `make run`, in separate processes, agree: the local stack serves
-#: a certificate for it, issued by a dev CA it makes at start and that only its own PayPal
-#: function trusts (`dev/local/paypal.py`). Knowing it gains nothing against a deployed
-#: function, which accepts only a certificate chained to the runtime's CA bundle and
-#: downloaded from PayPal's own hosts.
-_PAYPAL_DEV_KEY = (
+#: The PayPal and SNS dev signers' RSA key: the one dev key not declared in a provider module,
+#: so that no private key is in the deployed layer (which leaves devtools out). Fixed, so that
+#: `hookgate send paypal|sns` and `make run`, in separate processes, agree: the local stack
+#: serves a certificate for it, issued by a dev CA it makes at start and that only its own
+#: PayPal and SNS functions trust (`dev/local/certificates.py`). Knowing it gains nothing
+#: against a deployed function, which downloads certificates only from PayPal's or SNS's own
+#: hosts over TLS checked against the runtime's CA bundle.
+_DEV_RSA_KEY = (
     "-----BEGIN PRIVATE KEY-----\n"
     "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDNVSvH0sJ3CePL\n"
     "DQsKUUCG4JgwQ01+14MXF6r29Tq4Nqb3OJQN8tpFEVxlYCYGwFNpY9fr6624Fmnq\n"
@@ -60,7 +60,11 @@ _PAYPAL_DEV_KEY = (
     "-----END PRIVATE KEY-----\n"
 )
 
-PAYPAL_DEV_SIGNER = paypal.local_signer(_PAYPAL_DEV_KEY)
+#: The providers whose local dev secret is a signer built around the dev RSA key.
+DEV_SIGNERS = {
+    "paypal": paypal.local_signer(_DEV_RSA_KEY),
+    "sns": sns.local_signer(_DEV_RSA_KEY),
+}
 
 
 def local_dev_secret(provider: str) -> str:
@@ -72,8 +76,8 @@ def local_dev_secret(provider: str) -> str:
         ConfigurationError: unknown provider.
     """
     local = providers.get(provider).local
-    if provider == "paypal":
-        return PAYPAL_DEV_SIGNER
+    if provider in DEV_SIGNERS:
+        return DEV_SIGNERS[provider]
     return local.dev_secret or f"hookgate-local-dev-secret-{provider}"
 
 
@@ -132,7 +136,7 @@ def make_delivery(
     }
     # Read the id and type back the way the function will, so what is reported is what counts.
     request = Request.from_event(rest_event("POST", url, headers.items(), body))
-    parsed = body_fields(request, parse_payload(request))
+    parsed = body_fields(request, parse_payload(request, json_body=definition.json_body))
     return TestDelivery(
         provider=provider,
         headers=headers,

@@ -11,7 +11,7 @@ from hookgate.providers.base import Provider, Verification
 __all__ = ["NAMES", "Provider", "Verification", "get"]
 
 #: The provider kit's own modules; every other module here defines one provider.
-_KIT = frozenset({"base", "schemes", "standard"})
+_KIT = frozenset({"base", "certificates", "schemes", "standard"})
 #: Every supported provider, found by module (adding one is adding its module). The name is a
 #: public contract: function folder, route, event `Source`.
 NAMES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _KIT))

@@ -68,6 +68,14 @@ class Verification:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscription:
+    """A subscription to confirm through the provider's API before answering (Amazon SNS)."""
+
+    topic_arn: str
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """An answer other than hookgate's usual acknowledgement: a handshake's exact bytes, or the
     acknowledgement a provider requires (Discord's deferred response, Graph's 202)."""
@@ -78,6 +86,8 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: A secret the handshake delivered (Asana), to be stored before answering.
     store_secret: str | None = field(default=None, repr=False)
+    #: A subscription the handshake asks to confirm (SNS), confirmed before answering.
+    confirm: Subscription | None = None
 
     @classmethod
     def json(cls, body: Any, *, status: int = 200) -> Reply:
@@ -251,6 +261,8 @@ class Deployment:
     initial_secret: str | None = None
     #: The function may write its own secret (a handshake delivers it: Asana).
     writes_secret: bool = False
+    #: The function may confirm SNS subscriptions (`sns:ConfirmSubscription`).
+    confirms_subscriptions: bool = False
     settings: tuple[Setting, ...] = ()
 
 
@@ -311,6 +323,8 @@ class Provider:
     #: Whether the handshake is answered before verification (the provider does not sign it).
     handshake_before_verify: bool = False
     acknowledge: Acknowledge | None = None
+    #: The body is JSON whatever its (unsigned) Content-Type says: SNS sends `text/plain`.
+    json_body: bool = False
     #: Adapts the definition to the function's environment (the generic provider's settings).
     configure: Callable[[Provider, Mapping[str, str]], Provider] = lambda provider, _: provider
 

@@ -28,17 +28,12 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import urllib.error
-import urllib.request
 import zlib
-from collections import OrderedDict
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from hookgate.errors import BadSignature, ConfigurationError, DownstreamError
+from hookgate.errors import BadSignature, ConfigurationError
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Deployment,
@@ -51,6 +46,7 @@ from hookgate.providers.base import (
     json_field,
     require_header,
 )
+from hookgate.providers.certificates import CertificateCache, trust_roots
 from hookgate.providers.schemes import b64decode, within_window
 from hookgate.request import Request
 
@@ -75,10 +71,6 @@ _CERT_URL = re.compile(
     re.ASCII,
 )
 CERT_NAME_SUFFIX = ".paypal.com"
-FETCH_TIMEOUT_S = 2.0
-MAX_CERT_BYTES = 64 * 1024
-_CACHE_SIZE = 8
-_certificates: OrderedDict[str, list[Certificate]] = OrderedDict()
 
 
 def is_allowed_cert_url(url: str) -> bool:
@@ -91,42 +83,7 @@ def is_allowed_cert_url(url: str) -> bool:
     return parts.hostname == found["host"] and parts.path.startswith(CERT_PATH_PREFIX)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect could lead anywhere: refuse it
-
-
-def _download(url: str) -> bytes:
-    context = ssl.create_default_context()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=context), _NoRedirects()
-    )
-    try:
-        with opener.open(url, timeout=FETCH_TIMEOUT_S) as response:
-            data: bytes = response.read(MAX_CERT_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        # No certificate at an allowed URL: a forgery, unless PayPal itself is failing.
-        raise (DownstreamError() if exc.code >= 500 else BadSignature()) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        # PayPal unreachable: answer 5xx so PayPal retries.
-        raise DownstreamError() from exc
-    if len(data) > MAX_CERT_BYTES:
-        raise BadSignature()
-    return data
-
-
-def _trust_roots() -> list[Certificate]:
-    from cryptography import x509
-
-    paths = ssl.get_default_verify_paths()
-    cafile = paths.cafile or paths.openssl_cafile
-    try:
-        return x509.load_pem_x509_certificates(Path(cafile).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError("no CA bundle to check PayPal's certificate against") from exc
-
-
-def _verified_chain(pem: bytes, now: datetime) -> list[Certificate]:
+def _verified_leaf(pem: bytes, url: str, now: datetime) -> Certificate:
     from cryptography import x509
     from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
@@ -146,13 +103,16 @@ def _verified_chain(pem: bytes, now: datetime) -> list[Certificate]:
     ]
     if not paypal_names:
         raise BadSignature()
-    policy = PolicyBuilder().store(Store(_trust_roots())).time(now)
+    policy = PolicyBuilder().store(Store(trust_roots())).time(now)
     verifier = policy.build_server_verifier(x509.DNSName(paypal_names[0]))
     try:
         verifier.verify(leaf, intermediates)
     except VerificationError as exc:
         raise BadSignature() from exc
-    return chain
+    return leaf
+
+
+_certificates = CertificateCache(_verified_leaf)
 
 
 def certificate(url: str, now: datetime) -> Certificate:
@@ -164,17 +124,7 @@ def certificate(url: str, now: datetime) -> Certificate:
     """
     if not is_allowed_cert_url(url):
         raise BadSignature()
-    chain = _certificates.get(url)
-    if chain is None:
-        chain = _verified_chain(_download(url), now)
-        _certificates[url] = chain
-        while len(_certificates) > _CACHE_SIZE:
-            _certificates.popitem(last=False)
-    leaf = chain[0]
-    if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
-        del _certificates[url]
-        raise BadSignature()
-    return leaf
+    return _certificates.signing_certificate(url, now)
 
 
 def _signed(transmission_id: str, transmission_time: str, webhook_id: str, body: bytes) -> bytes:

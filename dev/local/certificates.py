@@ -1,15 +1,16 @@
-"""PayPal's certificate host, locally: a dev CA, PayPal signing certificates it issues, and a
-TLS server standing in for PayPal's API host, reached through an HTTPS proxy.
+"""PayPal's and Amazon SNS's certificate hosts, locally: a dev CA, signing certificates it
+issues, and a TLS server standing in for each provider's host, reached through an HTTPS proxy.
 
-The PayPal function downloads its certificate only from an allow-listed `https://` URL on
-PayPal's API hosts and checks its chain against the runtime's CA bundle
-(`hookgate.providers.paypal`). None of that is loosened here: the function is only given two
-standard environment variables, `HTTPS_PROXY` (urllib tunnels through it with `CONNECT`, so
-TLS still checks the allow-listed host name) and `SSL_CERT_FILE` (the CA bundle OpenSSL and
-hookgate read), both pointing at what this module made. The deployed template sets neither,
-and a request cannot set a function's environment.
+The PayPal and SNS functions download a certificate only from an allow-listed `https://` URL
+on the provider's hosts, over TLS checked against the runtime's CA bundle
+(`hookgate.providers.paypal`, `hookgate.providers.sns`). None of that is loosened here: the
+function is only given two standard environment variables, `HTTPS_PROXY` (urllib tunnels
+through it with `CONNECT`, so TLS still checks the allow-listed host name) and `SSL_CERT_FILE`
+(the CA bundle OpenSSL and hookgate read), both pointing at what this module made. The
+deployed template sets neither, and a request cannot set a function's environment.
 
-Used by `make run` (`dev/local/stack.py`) and by `tests/integration/test_paypal.py`.
+Used by `make run` (`dev/local/stack.py`), `tests/integration/test_paypal.py` and
+`tests/integration/test_sns.py`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hookgate.devtools.simulate import local_dev_secret
+from hookgate.providers.sns import SIGNER_NAME as SNS_SIGNER_NAME
 
 API_HOST = "api.sandbox.paypal.com"
 #: The name on PayPal's signing certificates (a `*.paypal.com` name, as hookgate requires).
@@ -131,7 +133,14 @@ class DevCA:
     ) -> bytes:
         """What PayPal serves at a certificate URL: the certificate for `key`, then the
         intermediate."""
-        leaf = issue(
+        leaf = self.leaf(key, dns=dns, days=days, start_days_ago=start_days_ago)
+        return pem(leaf, self.intermediate)
+
+    def leaf(
+        self, key: rsa.RSAPrivateKey, *, dns: str, days: int = 30, start_days_ago: int = 1
+    ) -> x509.Certificate:
+        """A certificate for `key` named `dns`, issued by the intermediate."""
+        return issue(
             dns,
             key,
             (self.intermediate, self.intermediate_key),
@@ -139,7 +148,6 @@ class DevCA:
             days=days,
             start_days_ago=start_days_ago,
         )
-        return pem(leaf, self.intermediate)
 
 
 class CertificateHost:
@@ -155,7 +163,7 @@ class CertificateHost:
         self.host = host
         self.connections: list[str] = []
         self.downloads: list[str] = []
-        self._dir = tempfile.TemporaryDirectory(prefix="hookgate-paypal-")
+        self._dir = tempfile.TemporaryDirectory(prefix="hookgate-certificates-")
         self.directory = Path(self._dir.name)
         self.ca_bundle = self.directory / "roots.pem"
         self._servers: list[socketserver.TCPServer] = []
@@ -174,7 +182,7 @@ class CertificateHost:
         return self
 
     def environment(self) -> dict[str, str]:
-        """What the PayPal function's environment needs to reach this host and trust only it.
+        """What a function's environment needs to reach this host and trust only it.
 
         Both spellings of the proxy variable: urllib prefers the lower-case one. The CA
         directory is this one, which holds no hashed CA names, so OpenSSL finds no other root.
@@ -263,13 +271,22 @@ def _relay(client: socket.socket, upstream: socket.socket) -> None:
             (upstream if sock is client else client).sendall(data)
 
 
-def local_certificate_host() -> CertificateHost:
-    """What `make run` serves: a certificate for the dev signer's key (the key `hookgate send
-    paypal` signs with) at the dev signer's `cert_url`, from a dev CA made now."""
-    signer = json.loads(local_dev_secret("paypal"))
-    key = load_pem_private_key(signer["private_key"].encode(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    url = urlsplit(signer["cert_url"])
-    assert url.hostname is not None
+def local_certificate_hosts() -> dict[str, CertificateHost]:
+    """What `make run` serves, by provider: certificates for the dev signers' key (the key
+    `hookgate send paypal|sns` signs with) at each dev signer's `cert_url`, from one dev CA made
+    now. PayPal's comes with its intermediate, SNS's alone (as each provider serves them)."""
     ca = DevCA.create()
-    return CertificateHost(ca, {url.path: ca.signing_chain(key, days=365)}, host=url.hostname)
+    hosts = {}
+    for provider in ("paypal", "sns"):
+        signer = json.loads(local_dev_secret(provider))
+        key = load_pem_private_key(signer["private_key"].encode(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        url = urlsplit(signer["cert_url"])
+        assert url.hostname is not None
+        served = (
+            ca.signing_chain(key, days=365)
+            if provider == "paypal"
+            else pem(ca.leaf(key, dns=SNS_SIGNER_NAME, days=365))
+        )
+        hosts[provider] = CertificateHost(ca, {url.path: served}, host=url.hostname)
+    return hosts

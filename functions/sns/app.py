@@ -1,0 +1,5 @@
+"""Receives Amazon SNS messages: verify, drop replays, publish to EventBridge."""
+
+import hookgate
+
+lambda_handler = hookgate.handler("sns")
