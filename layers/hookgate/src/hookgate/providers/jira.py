@@ -67,11 +67,7 @@ PROVIDER = Provider(
     delivery_id=no_signed_id,
     event_type=json_field("webhookEvent"),
     signature_header=SIGNATURE.header,
-    signed=Signed(
-        covers=("body",),
-        captured="nothing: a resend is a duplicate; after `ReplayTtlSeconds` (7 days) a resend "
-        "is published again",
-    ),
+    signed=Signed(covers=("body",)),
     forwarded_headers=(DELIVERY_HEADER, "X-Atlassian-Webhook-Retry", "X-Atlassian-Webhook-Flow"),
     local=Local(sign=sign, example_body=example_body, example_event_type="jira:issue_created"),
     deployment=Deployment(
