@@ -26,8 +26,14 @@ from tests.support.leaks import remember_secret, remember_signatures
 def signed_digest(provider: str, sent: TestDelivery) -> str:
     """What a delivery without a signed id is keyed on, computed here from each provider's
     documented signed content: the body, or for Twilio the URL and the sorted form fields, for
-    HubSpot the events without the `attemptNumber` its retries raise."""
+    HubSpot the events without the `attemptNumber` its retries raise, for Coinbase the names
+    in `h`, their headers' values and the body."""
     signed = sent.body
+    if provider == "coinbase":
+        names = sent.headers["X-Hook0-Signature"].split("h=", 1)[1].split(",", 1)[0]
+        by_name = {name.lower(): value for name, value in sent.headers.items()}
+        values = ".".join(by_name[name] for name in names.split(" "))
+        signed = f"{names}.{values}.".encode() + sent.body
     if provider == "hubspot":
         events = [
             {k: v for k, v in event.items() if k != "attemptNumber"}
