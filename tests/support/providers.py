@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import (
@@ -98,7 +98,13 @@ def event_of(
         path=f"/webhooks/{sent.provider}",
         headers=list((sent.headers if headers is None else headers).items()),
         body=sent.body if body is None else body,
+        query=query_of(sent),
     )
+
+
+def query_of(sent: TestDelivery) -> list[tuple[str, str]]:
+    """The query `sent` is posted with (Mailchimp's secret; nothing for other providers)."""
+    return parse_qsl(urlsplit(sent.url).query, keep_blank_values=True)
 
 
 def other_signing_secret(provider: str) -> str:
