@@ -36,12 +36,13 @@ def write_events(names: list[str], out_dir: Path = EVENTS_DIR) -> list[Path]:
             tampered_headers[definition.signature_header] = "x" + tampered_headers.get(
                 definition.signature_header, ""
             )
+        # Where the provider's URL holds the secret (Mailchimp), the tampered one lacks it.
         requests = {
-            "valid": (delivery.headers, delivery.body),
-            "tampered": (tampered_headers, body),
+            "valid": (delivery.url, delivery.headers, delivery.body),
+            "tampered": (url, tampered_headers, body),
         }
-        for name, (headers, body) in requests.items():
-            event = rest_event("POST", url, headers.items(), body, stage=STAGE)
+        for name, (target_url, headers, body) in requests.items():
+            event = rest_event("POST", target_url, headers.items(), body, stage=STAGE)
             target = out_dir / provider / f"{name}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(event, indent=2) + "\n")

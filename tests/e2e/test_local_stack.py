@@ -86,7 +86,9 @@ def test_every_provider_signed_as_the_cli_signs_reaches_the_bus(
         url = f"{base_url}/webhooks/{provider}"
         delivery = make_delivery(provider, local_dev_secret(provider), url=url)
         # WHEN each is POSTed to the stack's gateway
-        response = requests.post(url, data=delivery.body, headers=delivery.headers, timeout=30)
+        response = requests.post(
+            delivery.url, data=delivery.body, headers=delivery.headers, timeout=30
+        )
         sent[provider] = (response.status_code, delivery.delivery_id)
 
     # THEN each is accepted, and its event is on the bus once, from its provider, under its id

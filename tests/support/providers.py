@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import (
@@ -32,8 +32,23 @@ IN_PROCESS = tuple(name for name in providers.NAMES if name not in KEY_DOWNLOADE
 
 def signed_digest(provider: str, sent: TestDelivery) -> str:
     """What a delivery without a signed id is keyed on, computed here from each provider's
-    documented signed content: the body, or for Twilio the URL and the sorted form fields."""
+    documented signed content: the body, or for Twilio the URL and the sorted form fields, for
+    HubSpot the events without the `attemptNumber` its retries raise, for Coinbase the names
+    in `h`, their headers' values and the body."""
     signed = sent.body
+    if provider == "coinbase":
+        names = sent.headers["X-Hook0-Signature"].split("h=", 1)[1].split(",", 1)[0]
+        by_name = {name.lower(): value for name, value in sent.headers.items()}
+        values = ".".join(by_name[name] for name in names.split(" "))
+        signed = f"{names}.{values}.".encode() + sent.body
+    if provider == "hubspot":
+        events = [
+            {k: v for k, v in event.items() if k != "attemptNumber"}
+            for event in json.loads(sent.body)
+        ]
+        signed = (
+            b"hubspot-events:" + json.dumps(events, sort_keys=True, separators=(",", ":")).encode()
+        )
     if provider == "twilio":
         fields = sorted(parse_qsl(sent.body.decode(), keep_blank_values=True))
         signed = (url_for(provider) + "".join(name + value for name, value in fields)).encode()
@@ -90,7 +105,13 @@ def event_of(
         path=f"/webhooks/{sent.provider}",
         headers=list((sent.headers if headers is None else headers).items()),
         body=sent.body if body is None else body,
+        query=query_of(sent),
     )
+
+
+def query_of(sent: TestDelivery) -> list[tuple[str, str]]:
+    """The query `sent` is posted with (Mailchimp's secret; nothing for other providers)."""
+    return parse_qsl(urlsplit(sent.url).query, keep_blank_values=True)
 
 
 def other_signing_secret(provider: str) -> str:

@@ -201,18 +201,17 @@ def _endpoint(args: argparse.Namespace) -> str:
 
 def _sign(args: argparse.Namespace) -> int:
     delivery = _delivery(args, local_default=False)
-    url = _endpoint(args)
     if args.format == "headers":
         for name, value in delivery.headers.items():
             print(f"{name}: {value}")
     elif args.format == "curl":
-        parts = ["curl", "-sS", "-X", "POST", url]
+        parts = ["curl", "-sS", "-X", "POST", delivery.url]
         for name, value in delivery.headers.items():
             parts += ["-H", f"{name}: {value}"]
         parts += ["--data-binary", delivery.body.decode("utf-8", "replace")]
         print(" ".join(shlex.quote(p) for p in parts))
     else:
-        event = SHAPES[args.shape]("POST", url, delivery.headers.items(), delivery.body)
+        event = SHAPES[args.shape]("POST", delivery.url, delivery.headers.items(), delivery.body)
         print(json.dumps(event, indent=2))
     return EXIT_OK
 
@@ -221,7 +220,7 @@ def _send(args: argparse.Namespace) -> int:
     delivery = _delivery(args, local_default=True)
     url = _endpoint(args)
     request = urllib.request.Request(  # noqa: S310 (the user chooses the URL)
-        url, data=delivery.body, headers=delivery.headers, method="POST"
+        delivery.url, data=delivery.body, headers=delivery.headers, method="POST"
     )
     started = time.perf_counter()
     try:

@@ -97,6 +97,8 @@ class TestDelivery:
     body: bytes = field(repr=False)
     delivery_id: str
     event_type: str
+    #: Where it is sent: the endpoint, with what the provider adds to it (Mailchimp's secret).
+    url: str = ""
 
 
 def make_delivery(
@@ -117,6 +119,7 @@ def make_delivery(
     definition = providers.get(provider)
     timestamp = int(time.time()) if timestamp is None else timestamp
     local = definition.local
+    url = local.endpoint(url, secret)
     event_type = event_type or local.example_event_type
     delivery_id = delivery_id or str(uuid.uuid4())
     if body is None:
@@ -143,4 +146,5 @@ def make_delivery(
         body=body,
         delivery_id=definition.replay_key(request, parsed),
         event_type=definition.event_type(request, parsed) or event_type,
+        url=url,
     )

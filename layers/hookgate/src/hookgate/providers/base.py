@@ -204,6 +204,11 @@ class Signed:
     content: SignedContent = body_only
 
 
+def as_given(url: str, secret: str) -> str:
+    """The `Local.endpoint` of providers whose URL carries no secret."""
+    return url
+
+
 def new_shared_secret() -> str:
     """A fresh random shared secret (for tests that need one the function does not hold)."""
     return "hookgate-" + secrets.token_urlsafe(24)
@@ -226,6 +231,9 @@ class Local:
     stored_secret: Callable[[str], str] = str
     #: A fresh signing secret of the provider's kind (a shared secret, a private key).
     new_secret: Callable[[], str] = new_shared_secret
+    #: The URL the provider is configured to call, from the endpoint's and the signing secret
+    #: (Mailchimp: the secret in its query); the endpoint itself for every other provider.
+    endpoint: Callable[[str, str], str] = as_given
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,5 @@
+"""Receives Coinbase CDP webhooks: verify, drop replays, publish to EventBridge."""
+
+import hookgate
+
+lambda_handler = hookgate.handler("coinbase")
