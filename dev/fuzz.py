@@ -159,7 +159,12 @@ def _after_verification(data: atheris.FuzzedDataProvider) -> None:
     if request is None:
         return
     payload = body_fields(request, parse_payload(request))
-    key = definition.replay_key(request, payload)
+    try:
+        key = definition.replay_key(request, payload)
+    except Unauthorized:
+        # Mailgun's and Coinbase's ids are read from the signature's own fields: a request
+        # without them never verified, so never gets here. Anything else raised is a crash.
+        return
     assert isinstance(key, str)
     assert key
     event_type = definition.event_type(request, payload)

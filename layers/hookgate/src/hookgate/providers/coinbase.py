@@ -28,7 +28,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from hookgate.errors import BadSignature
+from hookgate.errors import BadSignature, Unauthorized
 from hookgate.material import SecretMaterial
 from hookgate.providers.base import (
     Deployment,
@@ -118,15 +118,20 @@ def verify(
 
 
 def signed_content(request: Request) -> tuple[bytes, ...]:
-    """The signed text without its timestamp: names, values, body (read after verification)."""
-    _, names, _ = _parse(require_header(request, SIGNATURE_HEADER))
-    return names.encode(), b".", _values(request, names), b".", request.body
+    """The signed text without its timestamp: names, values, body (read after verification,
+    when the header always parses; the body alone otherwise, so the function is total)."""
+    try:
+        _, names, _ = _parse(require_header(request, SIGNATURE_HEADER))
+        values = _values(request, names)
+    except Unauthorized:
+        return (request.body,)
+    return names.encode(), b".", values, b".", request.body
 
 
 def event_type(request: Request, payload: Any) -> str | None:
     try:
         _, names, _ = _parse(require_header(request, SIGNATURE_HEADER))
-    except BadSignature:
+    except Unauthorized:
         names = ""
     if EVENT_TYPE_HEADER.lower() in names.split(" "):
         return request.headers.get(EVENT_TYPE_HEADER) or None
