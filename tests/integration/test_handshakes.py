@@ -380,3 +380,71 @@ def test_twitch_revocation_is_published_as_revocation(
     [published] = bus.events_for(sent.delivery_id)
     assert published["detail-type"] == "revocation"
     assert published["detail"]["headers"]["twitch-eventsub-message-type"] == "revocation"
+
+
+#: Xero's intent-to-receive body, as its "Configuring your server" page shows it.
+XERO_INTENT = (
+    b'{"events": [], "lastEventSequence": 0, "firstEventSequence": 0, "entropy": "S0m3r4Nd0mt3xt"}'
+)
+
+
+def _xero_signed(
+    body: bytes, secret: str = DEV_SECRETS["xero"], *, signing: bytes | None = None
+) -> dict[str, Any]:
+    # An independent HMAC, as Xero documents it: base64 HMAC-SHA256 of the body.
+    signed = body if signing is None else signing
+    signature = base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
+    headers = [("Content-Type", "application/json"), ("x-xero-signature", signature.decode())]
+    return shapes.rest_v1(path="/webhooks/xero", headers=headers, body=body)
+
+
+@pytest.mark.usefixtures("nothing_published")
+def test_xero_intent_to_receive_gets_empty_200s_and_empty_401s(
+    make_pipeline: PipelineFactory, lambda_context: LambdaContext
+) -> None:
+    handler = make_pipeline("xero").handle_lambda
+    unsigned = _xero_signed(XERO_INTENT)
+    del unsigned["headers"]["x-xero-signature"]
+    del unsigned["multiValueHeaders"]["x-xero-signature"]
+
+    correct = [handler(_xero_signed(XERO_INTENT), lambda_context) for _ in range(2)]
+    incorrect = [
+        handler(_xero_signed(XERO_INTENT, secret="not-the-webhook-key"), lambda_context),
+        handler(_xero_signed(XERO_INTENT + b" ", signing=XERO_INTENT), lambda_context),
+        handler(unsigned, lambda_context),
+    ]
+
+    for response in correct:
+        assert (response["statusCode"], response["body"]) == (200, "")
+        assert "Set-Cookie" not in response["headers"]
+    for response in incorrect:
+        assert (response["statusCode"], response["body"]) == (401, "")
+        assert "Set-Cookie" not in response["headers"]
+
+
+def test_xero_events_are_published_once_and_every_answer_is_empty(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
+) -> None:
+    events = [
+        {
+            "resourceUrl": "https://api.xero.com/api.xro/2.0/Contacts/717f2bfc",
+            "resourceId": "717f2bfc-c6d4-41fd-b238-3f2f0c0cf777",
+            "eventDateUtc": "2017-06-21T01:15:39.902",
+            "eventType": kind,
+            "eventCategory": "CONTACT",
+            "tenantId": "c2cc9b6e-9458-4c7d-93cc-f02b81b0594f",
+            "tenantType": "ORGANISATION",
+        }
+        for kind in ("UPDATE", "CREATE")
+    ]
+    body = json.dumps(
+        {"events": events, "lastEventSequence": 2, "firstEventSequence": 1, "entropy": "X1"}
+    ).encode()
+    handler = make_pipeline("xero").handle_lambda
+
+    first, again = (handler(_xero_signed(body), lambda_context) for _ in range(2))
+
+    assert [(r["statusCode"], r["body"]) for r in (first, again)] == [(200, ""), (200, "")]
+    [published] = bus.events_for(hashlib.sha256(body).hexdigest()[:32])
+    assert published["detail-type"] == "webhook"  # a mixed batch: one event, both inside
+    assert published["detail"]["payload"]["events"] == events

@@ -36,8 +36,10 @@ HEADER_SIGNED = [name for name in PROVIDERS if name not in ("msgraph", "mailgun"
 BODY_SIGNED = [name for name in PROVIDERS if providers.get(name).signed.body]
 
 
-def refused(response: dict[str, object]) -> bool:
-    return response["statusCode"] == 401 and response["body"] == '{"message":"unauthorized"}'
+def refused(response: dict[str, object], provider: str) -> bool:
+    # Xero's intent to receive fails a refusal with a body: its are empty.
+    body = "" if providers.get(provider).empty_refusals else '{"message":"unauthorized"}'
+    return response["statusCode"] == 401 and response["body"] == body
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -72,7 +74,7 @@ def test_tampered_body_is_refused(
 
     response = make_pipeline(provider).handle_lambda(event_of(sent, body=tampered), lambda_context)
 
-    assert refused(response)
+    assert refused(response, provider)
     assert bus.seen(settle_s=0.3) == []
 
 
@@ -84,7 +86,7 @@ def test_wrong_secret_is_refused(
 
     response = make_pipeline(provider).handle_lambda(event_of(sent), lambda_context)
 
-    assert refused(response)
+    assert refused(response, provider)
     assert bus.seen(settle_s=0.3) == []
 
 
@@ -116,7 +118,7 @@ def test_missing_or_malformed_signature_header_is_refused(
         # Accepted only through the genuine copy: still exactly the genuine delivery.
         assert len(bus.events_for(sent.delivery_id)) == 1
         return
-    assert refused(response)
+    assert refused(response, provider)
     assert bus.seen(settle_s=0.3) == []
 
 
@@ -134,7 +136,7 @@ def test_timestamp_outside_the_window_is_refused(
 
     response = make_pipeline(provider).handle_lambda(event_of(sent), lambda_context)
 
-    assert refused(response)
+    assert refused(response, provider)
     assert bus.seen(settle_s=0.3) == []
 
 

@@ -261,7 +261,11 @@ class Pipeline:
             default_dimensions={"provider": self.provider.name},
         ) as metric:
             metric.add_dimension(name="reason", value=reason)
-        return _error_response(error, allow=self._allow), fields
+        response = _error_response(error, allow=self._allow)
+        if self.provider.empty_refusals:
+            response["body"] = ""
+            response["headers"]["Content-Type"] = "text/plain; charset=utf-8"
+        return response, fields
 
 
 def _describe_cause(cause: BaseException) -> str:

@@ -335,6 +335,9 @@ class Provider:
     json_body: bool = False
     #: Adapts the definition to the function's environment (the generic provider's settings).
     configure: Callable[[Provider, Mapping[str, str]], Provider] = lambda provider, _: provider
+    #: Refusals (401, 405, 503...) answered with no body at all, for a provider that checks
+    #: (Xero's intent to receive fails a 401 that has one).
+    empty_refusals: bool = False
 
     def configured(self, environ: Mapping[str, str]) -> Provider:
         """This definition as the function's environment configures it."""

@@ -1,0 +1,5 @@
+"""Receives Zendesk webhooks: verify, drop replays, publish to EventBridge."""
+
+import hookgate
+
+lambda_handler = hookgate.handler("zendesk")
