@@ -17,7 +17,7 @@ from dev.local.emulator import MotoServer
 from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
 from hookgate.material import SecretMaterial
 from tests.conftest import Bus, LambdaContext
-from tests.integration.conftest import PipelineFactory
+from tests.integration.conftest import Clock, PipelineFactory
 from tests.support import shapes
 from tests.support.providers import delivery, event_of, other_signing_secret
 
@@ -94,6 +94,23 @@ def test_discord_ping_gets_pong_and_its_bad_signature_probe_gets_401(
     )
 
     assert answered(pong, 200, "application/json", '{"type":1}')
+    assert refused(probe)
+
+
+@pytest.mark.usefixtures("nothing_published")
+def test_discord_webhook_events_ping_gets_an_empty_204_and_its_bad_signature_probe_401(
+    make_pipeline: PipelineFactory, lambda_context: LambdaContext
+) -> None:
+    body = b'{"version":1,"application_id":"1234560123453231555","type":0}'
+    handler = make_pipeline("discord").handle_lambda
+
+    ping = handler(event_of(delivery("discord", body=body)), lambda_context)
+    probe = handler(
+        event_of(delivery("discord", body=body, secret=other_signing_secret("discord"))),
+        lambda_context,
+    )
+
+    assert answered(ping, 204, "application/json", "")
     assert refused(probe)
 
 
@@ -307,6 +324,30 @@ def test_discord_interactions_are_published_and_deferred(
         assert json.loads(response["body"]) == expected
     [published] = bus.events_for(sent.delivery_id)
     assert published["detail-type"] == interaction_type
+
+
+@pytest.mark.parametrize("event_type", ["APPLICATION_AUTHORIZED", "ENTITLEMENT_CREATE"])
+def test_discord_webhook_events_are_published_once_and_answered_an_empty_204(
+    event_type: str,
+    make_pipeline: PipelineFactory,
+    bus: Bus,
+    lambda_context: LambdaContext,
+    clock: Clock,
+) -> None:
+    sent = delivery("discord", event_type=event_type)
+    # Discord's retry: the same body, signed again a little later.
+    retry = delivery("discord", body=sent.body, timestamp=int(clock()) + 2)
+    handler = make_pipeline("discord").handle_lambda
+
+    responses = [handler(event_of(d), lambda_context) for d in (sent, retry)]
+
+    for response in responses:
+        assert answered(response, 204, "application/json", "")
+    assert json.loads(sent.body)["type"] == 1
+    assert sent.delivery_id == retry.delivery_id == hashlib.sha256(sent.body).hexdigest()[:32]
+    [published] = bus.events_for(sent.delivery_id)
+    assert published["detail-type"] == event_type
+    assert published["detail"]["payload"]["event"]["type"] == event_type
 
 
 def test_slack_slash_command_is_acknowledged_with_an_empty_200(

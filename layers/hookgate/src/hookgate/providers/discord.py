@@ -1,19 +1,37 @@
-"""Discord interactions: Ed25519 over `timestamp + body`, with the application's public key
-(hex, from the developer portal; store it as the secret or as `public_key`).
-`X-Signature-Ed25519` holds the signature, hex; `X-Signature-Timestamp` the Unix time.
+"""Discord interactions and Webhook Events: Ed25519 over `timestamp + body`, with the
+application's public key (hex, from the developer portal; store it as the secret or as
+`public_key`). `X-Signature-Ed25519` holds the signature, hex; `X-Signature-Timestamp` the
+Unix time. Both kinds are signed alike, with the same key.
 
-Discord probes a new endpoint with a deliberately bad signature and expects 401, then with a
-signed PING (type 1), answered `{"type": 1}`. Every other interaction must be answered within
-3 s, so hookgate publishes it and answers with the deferred response Discord accepts for its
-type; the consumer completes the interaction through Discord's API with the interaction token.
-The interaction `id` feeds the replay guard.
+Interactions (the portal's Interactions Endpoint URL): Discord probes a new endpoint with a
+deliberately bad signature and expects 401, then with a signed PING (type 1), answered
+`{"type": 1}`. Every other interaction must be answered within 3 s, so hookgate publishes it
+and answers with the deferred response Discord accepts for its type; the consumer completes the
+interaction through Discord's API with the interaction token. The interaction `id` feeds the
+replay guard.
+
+Webhook Events (the portal's Webhooks > Endpoint URL; paste the same URL): the body is
+`{"version": 1, "application_id": ..., "type": 0 | 1, "event"?: {"type", "timestamp",
+"data"?}}`. A signed PING (`type` 0) is answered with an empty 204; an event (`type` 1) is
+published as its `event.type` (`APPLICATION_AUTHORIZED`, `ENTITLEMENT_CREATE`, ...) and
+acknowledged with an empty 204 within 3 s. They carry no id: the replay key is the body's
+digest (the body holds the event's own `timestamp`, so two events differ; that a retry repeats
+the body byte for byte is assumed, Discord does not say).
+
+Which kind a request is comes from its signed body alone, never from the URL or a header a
+resend could change: `type` 0, or `type` 1 with an `event` object, is a Webhook Event (no
+interaction has type 0 or an `event` field); anything else an interaction. Interaction type 1
+(PING) and webhook type 1 (an event) differ by that `event` object. One endpoint serves both,
+so a captured delivery has one replay key whichever URL it is sent to.
 https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint
+https://discord.com/developers/docs/events/webhook-events
 """
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +58,8 @@ if TYPE_CHECKING:
 SIGNATURE_HEADER = "X-Signature-Ed25519"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
 PING = 1
+#: Webhook Events' outer `type`: a PING, or an event described by the `event` object.
+WEBHOOK_PING, WEBHOOK_EVENT = 0, 1
 #: Interaction type -> its name, the published event type.
 INTERACTION_TYPES = {
     1: "PING",
@@ -71,6 +91,18 @@ def _public_key(text: str) -> Ed25519PublicKey:
 def _interaction_type(payload: Any) -> int | None:
     kind = payload.get("type") if isinstance(payload, dict) else None
     return kind if isinstance(kind, int) and not isinstance(kind, bool) else None
+
+
+def _webhook_type(payload: Any) -> int | None:
+    """The outer `type` of a Webhook Events body (0 PING, 1 event); None for an interaction."""
+    kind = _interaction_type(payload)
+    if kind == WEBHOOK_PING or (kind == WEBHOOK_EVENT and isinstance(payload.get("event"), dict)):
+        return kind
+    return None
+
+
+#: The empty answer Webhook Events expect (Discord asks for a valid Content-Type even so).
+_NO_CONTENT = Reply(status=204, body="", content_type="application/json")
 
 
 def _parsed(body: bytes) -> Any:
@@ -106,16 +138,35 @@ def handshake(
     request: Request, secret: SecretMaterial, verification: Verification | None
 ) -> Reply | None:
     # The handshake runs before the body is parsed for publishing: a PING is never published.
-    return Reply.json({"type": PING}) if _interaction_type(_parsed(request.body)) == PING else None
+    payload = _parsed(request.body)
+    webhook = _webhook_type(payload)
+    if webhook == WEBHOOK_PING:
+        return _NO_CONTENT
+    if webhook is None and _interaction_type(payload) == PING:
+        return Reply.json({"type": PING})
+    return None
 
 
 def acknowledge(request: Request, payload: Any) -> Reply | None:
+    if _webhook_type(payload) is not None:
+        return _NO_CONTENT
     deferred = _DEFERRED.get(_interaction_type(payload) or 0)
     return Reply.json(deferred) if deferred is not None else None
 
 
+_EVENT_TYPE = json_field("event", "type")
+_INTERACTION_ID = json_field("id")
+
+
 def event_type(request: Request, payload: Any) -> str | None:
+    if _webhook_type(payload) is not None:
+        return _EVENT_TYPE(request, payload)
     return INTERACTION_TYPES.get(_interaction_type(payload) or 0)
+
+
+def delivery_id(request: Request, payload: Any) -> str | None:
+    """An interaction's `id`; none for a Webhook Event (the replay key is the body's digest)."""
+    return None if _webhook_type(payload) is not None else _INTERACTION_ID(request, payload)
 
 
 def _private_key(seed_hex: str) -> Any:
@@ -149,9 +200,17 @@ def new_secret() -> str:
 
 
 def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: str) -> bytes:
-    kind = {name: number for number, name in INTERACTION_TYPES.items()}.get(event_type, 2)
+    """An interaction of the type `event_type` names; any other name, a Webhook Event."""
+    snowflake = str(int(delivery_id.replace("-", "")[:15], 16))
+    kind = {name: number for number, name in INTERACTION_TYPES.items()}.get(event_type)
+    if kind is None:
+        occurred = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        user = {"id": snowflake, "username": "hookgate"}
+        event = {"type": event_type, "timestamp": occurred, "data": {"user": user}}
+        webhook = {"version": 1, "application_id": "1234567890", "type": 1, "event": event}
+        return json.dumps(webhook).encode()
     interaction = {
-        "id": str(int(delivery_id.replace("-", "")[:15], 16)),
+        "id": snowflake,
         "application_id": "1234567890",
         "type": kind,
         "token": "interaction-token",
@@ -164,13 +223,13 @@ def example_body(*, delivery_id: str, event_type: str, timestamp: int, secret: s
 PROVIDER = Provider(
     name="discord",
     verify=verify,
-    delivery_id=json_field("id"),
+    delivery_id=delivery_id,
     event_type=event_type,
     signature_header=SIGNATURE_HEADER,
     signed=Signed(
         timestamp=True,
         covers=("body", "timestamp (`X-Signature-Timestamp`)"),
-        id="body `id`",
+        id="body `id` (interactions; a Webhook Event has none: a digest of the body)",
         headers=(TIMESTAMP_HEADER,),
         captured="nothing: a resend is a duplicate, and stale after the window",
     ),
@@ -187,7 +246,10 @@ PROVIDER = Provider(
     ),
     deployment=Deployment(
         title="Discord",
-        console="Discord (Developer Portal > application > Interactions Endpoint URL)",
+        console=(
+            "Discord (Developer Portal > application > Interactions Endpoint URL, and/or "
+            "Webhooks > Endpoint URL, the same URL)"
+        ),
         secret=(
             'Discord application public key (hex): a plain string, or JSON {"public_key": [...]}.'
         ),
@@ -199,17 +261,19 @@ PROVIDER = Provider(
         headers="`X-Signature-Ed25519`, `X-Signature-Timestamp`",
         event_type=(
             "`APPLICATION_COMMAND`, `MESSAGE_COMPONENT`, `APPLICATION_COMMAND_AUTOCOMPLETE`, "
-            "`MODAL_SUBMIT` (from body `type`)"
+            "`MODAL_SUBMIT` (from body `type`); Webhook Events: body `event.type` "
+            "(`APPLICATION_AUTHORIZED`, `ENTITLEMENT_CREATE`, ...)"
         ),
-        retries="none",
+        retries="interactions: none; Webhook Events: with backoff for up to 10 minutes",
         oracle="PyNaCl signs, hookgate verifies; hookgate signs, PyNaCl verifies",
         handshake=(
             'signed PING → `200 {"type":1}`; a bad signature → 401 (Discord probes it); other '
             "interactions published and answered within the 3 s limit with a deferred response: "
             'commands and modals `{"type":5}`, components `{"type":6}`, autocomplete '
             '`{"type":8,"data":{"choices":[]}}` — the consumer completes them through Discord\'s '
-            "API"
+            "API. Webhook Events: signed PING (`type` 0) → empty `204`; events (`type` 1 with "
+            "an `event`) published and answered with an empty `204`"
         ),
-        answers="PING, deferred answers",
+        answers="PING, deferred answers, Webhook Events `204`",
     ),
 )
