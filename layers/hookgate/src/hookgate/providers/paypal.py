@@ -47,7 +47,7 @@ from hookgate.providers.base import (
     require_header,
 )
 from hookgate.providers.certificates import CertificateCache, trust_roots
-from hookgate.providers.schemes import b64decode, within_window
+from hookgate.providers.schemes import b64decode, parse_iso_time, within_window
 from hookgate.request import Request
 
 if TYPE_CHECKING:
@@ -131,16 +131,6 @@ def _signed(transmission_id: str, transmission_time: str, webhook_id: str, body:
     return f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body)}".encode()
 
 
-def _parse_time(text: str) -> int:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise BadSignature() from exc
-    if moment.tzinfo is None:
-        raise BadSignature()
-    return int(moment.timestamp())
-
-
 def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
@@ -156,7 +146,7 @@ def verify(
         raise BadSignature()
     if not secret.webhook_id:
         raise ConfigurationError("the secret has no webhook_id")
-    signed_at = _parse_time(transmission_time)
+    signed_at = parse_iso_time(transmission_time)
     key = certificate(cert_url, datetime.fromtimestamp(now_s, UTC)).public_key()
     if not isinstance(key, rsa.RSAPublicKey):
         raise BadSignature()

@@ -10,6 +10,7 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 from hookgate.crypto import check_timestamp, hmac_digest, match_any
@@ -193,6 +194,21 @@ def parse_unix_time(text: str, *, milliseconds: bool = False) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > (15 if milliseconds else 12):
         raise BadSignature()
     return int(text) // 1000 if milliseconds else int(text)
+
+
+def parse_iso_time(text: str) -> int:
+    """Unix seconds of an ISO 8601 time with its zone (`2026-01-01T00:00:00.000Z`).
+
+    Raises:
+        BadSignature: not such a time (a time without a zone means nothing here).
+    """
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadSignature() from exc
+    if moment.tzinfo is None:
+        raise BadSignature()
+    return int(moment.timestamp())
 
 
 def within_window(

@@ -57,6 +57,7 @@ from hookgate.providers.base import (
     json_field,
 )
 from hookgate.providers.certificates import CertificateCache
+from hookgate.providers.schemes import parse_iso_time
 from hookgate.request import Request
 
 if TYPE_CHECKING:
@@ -178,16 +179,6 @@ def string_to_sign(message: dict[str, str]) -> bytes:
     return "".join(parts).encode()
 
 
-def _parse_time(text: str) -> int:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise BadSignature() from exc
-    if moment.tzinfo is None:
-        raise BadSignature()
-    return int(moment.timestamp())
-
-
 def verify(
     request: Request, secret: SecretMaterial, *, now_s: float, tolerance_s: int
 ) -> Verification:
@@ -219,7 +210,7 @@ def verify(
     except InvalidSignature as exc:
         raise BadSignature() from exc
     # Checked only once the signature verified: an unsigned time means nothing.
-    signed_at = _parse_time(message["Timestamp"])
+    signed_at = parse_iso_time(message["Timestamp"])
     if not now_s - RETRY_SPAN_S - tolerance_s <= signed_at <= now_s + tolerance_s:
         raise StaleTimestamp()
     return Verification(
