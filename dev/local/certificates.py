@@ -1,20 +1,24 @@
-"""PayPal's and Amazon SNS's certificate hosts, locally: a dev CA, signing certificates it
-issues, and a TLS server standing in for each provider's host, reached through an HTTPS proxy.
+"""PayPal's and Amazon SNS's certificate hosts and Plaid's key endpoint, locally: a dev CA,
+signing certificates it issues, and a TLS server standing in for each provider's host, reached
+through an HTTPS proxy.
 
 The PayPal and SNS functions download a certificate only from an allow-listed `https://` URL
 on the provider's hosts, over TLS checked against the runtime's CA bundle
-(`hookgate.providers.paypal`, `hookgate.providers.sns`). None of that is loosened here: the
-function is only given two standard environment variables, `HTTPS_PROXY` (urllib tunnels
-through it with `CONNECT`, so TLS still checks the allow-listed host name) and `SSL_CERT_FILE`
-(the CA bundle OpenSSL and hookgate read), both pointing at what this module made. The
-deployed template sets neither, and a request cannot set a function's environment.
+(`hookgate.providers.paypal`, `hookgate.providers.sns`); the Plaid function asks for its keys
+only at Plaid's fixed API host, over the same checked TLS (`hookgate.providers.plaid`). None of
+that is loosened here: the function is only given two standard environment variables,
+`HTTPS_PROXY` (urllib tunnels through it with `CONNECT`, so TLS still checks the allow-listed
+host name) and `SSL_CERT_FILE` (the CA bundle OpenSSL and hookgate read), both pointing at what
+this module made. The deployed template sets neither, and a request cannot set a function's
+environment.
 
-Used by `make run` (`dev/local/stack.py`), `tests/integration/test_paypal.py` and
-`tests/integration/test_sns.py`.
+Used by `make run` (`dev/local/stack.py`), `tests/e2e/test_cli.py` and
+`tests/integration/test_paypal.py`, `test_sns.py` and `test_plaid.py`.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import http.server
 import json
@@ -24,7 +28,7 @@ import socketserver
 import ssl
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +36,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -42,11 +46,17 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hookgate.devtools.simulate import local_dev_secret
+from hookgate.providers import plaid
 from hookgate.providers.sns import SIGNER_NAME as SNS_SIGNER_NAME
 
 API_HOST = "api.sandbox.paypal.com"
 #: The name on PayPal's signing certificates (a `*.paypal.com` name, as hookgate requires).
 SIGNER_NAME = "messageverificationcerts.sandbox.paypal.com"
+#: Plaid's API host in the environment the local Plaid function is configured for.
+PLAID_HOST = plaid.HOSTS["sandbox"]
+#: Answers a `POST` to one path: its status and JSON body, from the request's body.
+PostHandler = Callable[[bytes], tuple[int, bytes]]
+MAX_POST_BYTES = 64 * 1024
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -151,18 +161,29 @@ class DevCA:
 
 
 class CertificateHost:
-    """`served` (path -> body) over TLS as `host`, behind an HTTPS proxy on loopback.
+    """`served` (path -> body, for `GET`) and `posted` (path -> handler, for `POST`) over TLS
+    as `host`, behind an HTTPS proxy on loopback.
 
     The proxy tunnels `CONNECT host:443` to the TLS server and refuses any other target. It
-    records each target asked for (`connections`) and the server each path (`downloads`).
+    records each target asked for (`connections`), and the server each path downloaded
+    (`downloads`) and each path posted to with its body (`posts`).
     """
 
-    def __init__(self, ca: DevCA, served: Mapping[str, bytes], *, host: str = API_HOST) -> None:
+    def __init__(
+        self,
+        ca: DevCA,
+        served: Mapping[str, bytes],
+        *,
+        host: str = API_HOST,
+        posted: Mapping[str, PostHandler] | None = None,
+    ) -> None:
         self.ca = ca
         self.served = dict(served)
+        self.posted = dict(posted or {})
         self.host = host
         self.connections: list[str] = []
         self.downloads: list[str] = []
+        self.posts: list[tuple[str, bytes]] = []
         self._dir = tempfile.TemporaryDirectory(prefix="hookgate-certificates-")
         self.directory = Path(self._dir.name)
         self.ca_bundle = self.directory / "roots.pem"
@@ -226,6 +247,18 @@ class CertificateHost:
                 self.end_headers()
                 self.wfile.write(body or b"")
 
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                received = self.rfile.read(min(length, MAX_POST_BYTES))
+                host.posts.append((self.path, received))
+                handler = host.posted.get(self.path)
+                status, body = handler(received) if handler else (404, b"{}")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -271,10 +304,86 @@ def _relay(client: socket.socket, upstream: socket.socket) -> None:
             (upstream if sock is client else client).sendall(data)
 
 
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def plaid_jwk(
+    key: ec.EllipticCurvePublicKey, kid: str, *, expired_at: int | None = None
+) -> dict[str, object]:
+    """`key` as Plaid's `/webhook_verification_key/get` returns a key (`JWKPublicKey`)."""
+    numbers = key.public_numbers()
+    return {
+        "alg": "ES256",
+        "crv": "P-256",
+        "kid": kid,
+        "kty": "EC",
+        "use": "sig",
+        "x": _b64url(numbers.x.to_bytes(32, "big")),
+        "y": _b64url(numbers.y.to_bytes(32, "big")),
+        "created_at": 1_560_000_000,
+        "expired_at": expired_at,
+    }
+
+
+def _plaid_error(status: int, error_type: str, code: str) -> tuple[int, bytes]:
+    body = {
+        "error_type": error_type,
+        "error_code": code,
+        "error_message": "refused by the local stand-in",
+        "display_message": None,
+        "request_id": "hookgate-local",
+    }
+    return status, json.dumps(body).encode()
+
+
+class PlaidKeyEndpoint:
+    """Plaid's `/webhook_verification_key/get`, locally: `keys` (kid -> JWK) for one client.
+
+    Unknown credentials or kids are answered 400 as Plaid answers invalid input; `failing`
+    set answers 500 (Plaid's own trouble).
+    """
+
+    def __init__(self, keys: Mapping[str, Mapping[str, object]], *, client_id: str, secret: str):
+        self.keys = dict(keys)
+        self.client_id = client_id
+        self.secret = secret
+        self.failing = False
+
+    def __call__(self, received: bytes) -> tuple[int, bytes]:
+        if self.failing:
+            return _plaid_error(500, "API_ERROR", "INTERNAL_SERVER_ERROR")
+        try:
+            request = json.loads(received)
+        except ValueError:
+            return _plaid_error(400, "INVALID_REQUEST", "INVALID_BODY")
+        if (request.get("client_id"), request.get("secret")) != (self.client_id, self.secret):
+            return _plaid_error(400, "INVALID_INPUT", "INVALID_API_KEYS")
+        jwk = self.keys.get(request.get("key_id"))
+        if jwk is None:
+            return _plaid_error(400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID")
+        return 200, json.dumps({"key": jwk, "request_id": "hookgate-local"}).encode()
+
+
+def local_plaid_host(ca: DevCA) -> CertificateHost:
+    """Plaid's sandbox API host, serving the dev signer's key (the key `hookgate send plaid`
+    signs with) to the dev signer's credentials."""
+    signer = json.loads(local_dev_secret("plaid"))
+    key = load_pem_private_key(signer["private_key"].encode(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    endpoint = PlaidKeyEndpoint(
+        {signer["kid"]: plaid_jwk(key.public_key(), signer["kid"])},
+        client_id=signer["client_id"],
+        secret=signer["secret"],
+    )
+    return CertificateHost(ca, {}, host=PLAID_HOST, posted={plaid.KEY_PATH: endpoint})
+
+
 def local_certificate_hosts() -> dict[str, CertificateHost]:
     """What `make run` serves, by provider: certificates for the dev signers' key (the key
     `hookgate send paypal|sns` signs with) at each dev signer's `cert_url`, from one dev CA made
-    now. PayPal's comes with its intermediate, SNS's alone (as each provider serves them)."""
+    now. PayPal's comes with its intermediate, SNS's alone (as each provider serves them).
+    And Plaid's key endpoint, serving the Plaid dev signer's key."""
     ca = DevCA.create()
     hosts = {}
     for provider in ("paypal", "sns"):
@@ -289,4 +398,5 @@ def local_certificate_hosts() -> dict[str, CertificateHost]:
             else pem(ca.leaf(key, dns=SNS_SIGNER_NAME, days=365))
         )
         hosts[provider] = CertificateHost(ca, {url.path: served}, host=url.hostname)
+    hosts["plaid"] = local_plaid_host(ca)
     return hosts

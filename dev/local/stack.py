@@ -86,7 +86,7 @@ def start_functions(
     resources: LocalResources, log_dir: Path, cleanups: list[Callable[[], None]]
 ) -> dict[tuple[str, str], Invoke]:
     """A runtime emulator per API route, each function logging to `log_dir/<logical id>.log`,
-    and the PayPal and SNS functions' certificate hosts; each stop is added to `cleanups`.
+    and the PayPal, SNS and Plaid functions' key hosts; each stop is added to `cleanups`.
     Returns the gateway's routes."""
     certificate_hosts = local_certificate_hosts()
     for certificate_host in certificate_hosts.values():

@@ -135,8 +135,8 @@ def test_sign_curl_command_is_accepted(gateway_url: str, bus: Bus) -> None:
 
 # Graph's client state and Mailgun's signature travel in the body, which `sign --body` does
 # not rewrite, Mailchimp's secret in the URL, which `sign` does not print; `verify` runs here,
-# where PayPal's and SNS's certificates are only on their own hosts (the local stack's
-# functions reach dev ones).
+# where PayPal's and SNS's certificates and Plaid's keys are only on their own hosts (the
+# local stack's functions reach dev ones).
 UNPRINTED = ("mailchimp", "mailgun", "msgraph", *KEY_DOWNLOADED)
 
 

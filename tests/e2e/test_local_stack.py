@@ -208,12 +208,13 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
         assert f"POST http://127.0.0.1:{port}/webhooks/stripe" in banner
         assert DEV_SECRETS["stripe"] in banner  # dev secrets are printed for the user
 
-        # `make send`, another process: PayPal's and SNS's dev signers and the stack's
-        # certificates agree.
+        # `make send`, another process: PayPal's, SNS's and Plaid's dev signers and the
+        # stack's certificates and key endpoint agree.
         for provider, event_type in [
             ("stripe", "payment_intent.succeeded"),
             ("paypal", "PAYMENT.CAPTURE.COMPLETED"),
             ("sns", "Notification"),
+            ("plaid", "TRANSACTIONS.SYNC_UPDATES_AVAILABLE"),
         ]:
             sent = subprocess.run(
                 [sys.executable, "-m", "hookgate", "send", provider, "--url",

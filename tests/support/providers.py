@@ -22,10 +22,10 @@ from hookgate.material import SecretMaterial
 from tests.support import shapes
 from tests.support.leaks import remember_secret, remember_signatures
 
-#: Providers whose verification downloads the provider's certificate (served over TLS from an
-#: allow-listed host): their matrices are in test_paypal.py and test_sns.py, against a local
-#: certificate host, rather than in the in-process ones.
-KEY_DOWNLOADED = frozenset({"paypal", "sns"})
+#: Providers whose verification downloads the provider's certificate or key (over TLS from an
+#: allow-listed or fixed host): their matrices are in test_paypal.py, test_sns.py and
+#: test_plaid.py, against a local certificate host, rather than in the in-process ones.
+KEY_DOWNLOADED = frozenset({"paypal", "plaid", "sns"})
 #: Every other provider: verified in process, with nothing but its secret.
 IN_PROCESS = tuple(name for name in providers.NAMES if name not in KEY_DOWNLOADED)
 

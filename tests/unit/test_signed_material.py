@@ -28,8 +28,8 @@ from tests.support.providers import IN_PROCESS, query_of
 
 NOW = 1_800_000_000
 URL = f"https://{shapes.HOST}/prod/webhooks/x"
-# PayPal's and SNS's keys are downloaded: their declarations are exercised in test_paypal.py
-# and test_sns.py.
+# PayPal's, SNS's and Plaid's keys are downloaded: their declarations are exercised in
+# test_paypal.py, test_sns.py and test_plaid.py.
 CHECKED = list(IN_PROCESS)
 #: Header names some provider reads: an attacker adds or changes any of them.
 EVERY_HEADER = sorted(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from hookgate import providers
 from hookgate.devtools.lambda_events import rest_event
 from hookgate.payload import body_fields, parse_payload
-from hookgate.providers import paypal, sns
+from hookgate.providers import paypal, plaid, sns
 from hookgate.request import Request
 
 __all__ = [
@@ -60,9 +60,22 @@ _DEV_RSA_KEY = (
     "-----END PRIVATE KEY-----\n"
 )
 
-#: The providers whose local dev secret is a signer built around the dev RSA key.
+#: The Plaid dev signer's P-256 key, here for the same reason: the local stack's Plaid key
+#: endpoint (`dev/local/certificates.py`) serves its public half as a JWK, to the local Plaid
+#: function only. Knowing it gains nothing against a deployed function, which asks only Plaid's
+#: own API for keys.
+_DEV_EC_KEY = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWQjkVxMQRFc8o2jB\n"
+    "rnJBrKu7fdQjgAlYgdoP6VgocEChRANCAAQs+EyHUdNEo0qHU4okEr0x1JKIW3rY\n"
+    "UhTgzLrOBH+szU/ey9Af4v5E38Wbgmdu4F13pb1LBGApVs8HbVHSGldb\n"
+    "-----END PRIVATE KEY-----\n"
+)
+
+#: The providers whose local dev secret is a signer built around a dev key.
 DEV_SIGNERS = {
     "paypal": paypal.local_signer(_DEV_RSA_KEY),
+    "plaid": plaid.local_signer(_DEV_EC_KEY),
     "sns": sns.local_signer(_DEV_RSA_KEY),
 }
 

@@ -9,12 +9,13 @@ never cached, and one that has expired since is dropped and refused.
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ __all__ = [
     "CertificateCache",
     "currently_valid",
     "download",
+    "post_json",
     "trust_roots",
 ]
 
@@ -124,3 +126,43 @@ class CertificateCache:
 
     def __len__(self) -> int:
         return len(self._by_url)
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    max_bytes: int = MAX_CERT_BYTES,
+    timeout_s: float = FETCH_TIMEOUT_S,
+) -> bytes:
+    """The answer to a JSON `POST` to a provider's key API (Plaid's), at a fixed `https://`
+    URL the provider's module builds (never one a request names), with the same guards as
+    `download`: verified TLS, no redirects, bounded in time and size.
+
+    Raises:
+        BadSignature: the API refused what the delivery named (a 4xx, or a redirect), or
+            answered more than `max_bytes`.
+        DownstreamError: the API is unreachable, failing (5xx) or throttling us (429), so the
+            provider should retry.
+    """
+    context = ssl.create_default_context()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), _NoRedirects()
+    )
+    request = urllib.request.Request(  # noqa: S310 (the caller's fixed https:// URL)
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        method="POST",
+    )
+    try:
+        with opener.open(request, timeout=timeout_s) as response:
+            data: bytes = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        failing = exc.code >= 500 or exc.code == 429
+        raise (DownstreamError() if failing else BadSignature()) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DownstreamError() from exc
+    if len(data) > max_bytes:
+        raise BadSignature()
+    return data

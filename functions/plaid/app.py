@@ -1,0 +1,5 @@
+"""Receives Plaid webhooks: verify, drop replays, publish to EventBridge."""
+
+import hookgate
+
+lambda_handler = hookgate.handler("plaid")
