@@ -199,6 +199,9 @@ def test_notification_published_once_as_json_and_the_certificate_fetched_once(
         "older than SNS retries",
         "future",
         "not json",
+        "subject folded into the message id",
+        "a signed field given twice",
+        "a signed field not text",
     ],
 )
 def test_forgeries_are_refused(
@@ -227,7 +230,15 @@ def test_forgeries_are_refused(
     if damage == "version 1 signature called version 2":
         message["SignatureVersion"] = "2"
 
+    if damage == "subject folded into the message id":
+        # Audit finding: the same signed bytes as the genuine message, under another replay key.
+        message["MessageId"] += "\nSubject\n" + message.pop("Subject")
+    if damage == "a signed field not text":
+        message["Subject"] = None
+
     body = b"Message=hello" if damage == "not json" else json.dumps(message).encode()
+    if damage == "a signed field given twice":
+        body = body[:-1] + b', "Subject": "Order refunded"}'
     response = make_pipeline("sns").handle_lambda(sns_event(body), lambda_context)
 
     assert refused(response)
@@ -290,6 +301,9 @@ def test_unsigned_fields_changed_on_a_captured_message_do_not_make_it_new(
         f"https://s3.amazonaws.com/bucket{CERT_PATH}",
         "https://169.254.169.254/latest/meta-data/iam/security-credentials/",
         f"https://{HOST}{CERT_PATH} x",
+        # Audit finding: another region's host (a made-up one failed DNS: a 503 for anyone).
+        f"https://sns.zz-nowhere-9.amazonaws.com{CERT_PATH}",
+        f"https://sns.eu-west-1.amazonaws.com{CERT_PATH}",
     ],
 )
 def test_certificate_url_outside_the_allow_list_is_refused_without_any_connection(

@@ -37,17 +37,20 @@ def test_the_local_signer_signs_as_sns_documents_it() -> None:
         )
         assert message["SignatureVersion"] == "2"
         assert sent.headers["x-amz-sns-message-type"] == kind
-        assert is_allowed_cert_url(message["SigningCertURL"])
+        assert is_allowed_cert_url(message["SigningCertURL"], message["TopicArn"])
 
 
-def test_certificate_urls_sns_uses_are_allowed() -> None:
-    # The shapes of AWS's own URLs, commercial and China regions.
-    assert is_allowed_cert_url(
-        "https://sns.us-west-2.amazonaws.com/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem"
-    )
-    assert is_allowed_cert_url(
-        "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3250158c6506d40628c1ea1d4dd0bc9b.pem"
-    )
-    assert is_allowed_cert_url(
-        "https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-01d088a6f77103d0fe307c0069e40ed6.pem"
-    )
+def test_certificate_urls_sns_uses_are_allowed_for_their_topics_region_only() -> None:
+    # The shapes of AWS's own URLs: commercial, China and GovCloud regions.
+    for region, suffix, partition in [
+        ("us-west-2", "", "aws"),
+        ("cn-north-1", ".cn", "aws-cn"),
+        ("us-gov-west-1", "", "aws-us-gov"),
+    ]:
+        url = (
+            f"https://sns.{region}.amazonaws.com{suffix}/"
+            "SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem"
+        )
+        assert is_allowed_cert_url(url, f"arn:{partition}:sns:{region}:123456789012:orders")
+        # Audit: a made-up region's host passed, and its DNS failure was a 503 for anyone.
+        assert not is_allowed_cert_url(url, f"arn:{partition}:sns:eu-west-1:123456789012:orders")

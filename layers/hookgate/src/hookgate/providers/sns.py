@@ -44,7 +44,6 @@ from urllib.parse import urlsplit
 
 from hookgate.errors import BadSignature, ConfigurationError, MissingSignature, StaleTimestamp
 from hookgate.material import SecretMaterial
-from hookgate.payload import loads
 from hookgate.providers.base import (
     Deployment,
     Docs,
@@ -82,6 +81,10 @@ SIGNED_FIELDS = {
 SIGNED_FIELDS[UNSUBSCRIBE_CONFIRMATION] = SIGNED_FIELDS[SUBSCRIPTION_CONFIRMATION]
 #: Fields that may be absent from a signed message (and are then left out of the string).
 OPTIONAL_FIELDS = frozenset({"Subject"})
+#: The one signed field whose value may hold a line break. In any other, one could carry a
+#: whole `\nName\nValue` pair: `"MessageId": "<id>\nSubject\n<subject>"` without `Subject`
+#: signs the very bytes of the message with its subject, under another replay key.
+MULTILINE_FIELDS = frozenset({"Message"})
 HASHES = {"1": "SHA1", "2": "SHA256"}
 #: SNS retries an HTTP/S delivery for at most an hour (its delivery policy's limit), keeping
 #: the message's signed `Timestamp`.
@@ -98,10 +101,16 @@ _TOPIC_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]{1,32}:[0-9]{12}:[A-Z
 _MAX_TOPICS = 100
 
 
-def is_allowed_cert_url(url: str) -> bool:
-    """Whether `url` may be fetched: an SNS signing certificate on an SNS regional host."""
+def is_allowed_cert_url(url: str, topic_arn: str) -> bool:
+    """Whether `url` may be fetched: an SNS signing certificate on the SNS host of the topic's
+    own region (so a made-up region's host, which no DNS answers, is never tried)."""
     found = _CERT_URL.fullmatch(url)
-    return found is not None and urlsplit(url).hostname == found["host"]
+    region = topic_arn.split(":")[3] if topic_arn.count(":") == 5 else None
+    return (
+        found is not None
+        and urlsplit(url).hostname == found["host"]
+        and found["host"].split(".")[1] == region
+    )
 
 
 def _checked_certificate(data: bytes, url: str, now: datetime) -> Certificate:
@@ -153,29 +162,46 @@ def allowed_topics(secret: SecretMaterial) -> frozenset[str]:
     return frozenset(topics)
 
 
-def _message(body: bytes) -> dict[str, str]:
-    """The body's fields that are text (SNS sends every field as a string)."""
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        # Which copy did SNS sign, and which does a consumer read? Neither is ours to guess.
+        raise ValueError("a name given twice")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _message(body: bytes) -> dict[str, Any]:
+    """The body's fields (SNS sends each signed one as a string), each name once."""
     try:
-        message = loads(body)
-    except ValueError as exc:
+        message = json.loads(body, object_pairs_hook=_unique_names, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
         raise MissingSignature() from exc
     if not isinstance(message, dict) or "Signature" not in message:
         raise MissingSignature()  # raw message delivery, or not SNS at all
-    return {name: value for name, value in message.items() if isinstance(value, str)}
+    return message
 
 
-def string_to_sign(message: dict[str, str]) -> bytes:
-    """What SNS signs of `message` (its `Type` decides which fields, in which order)."""
+def string_to_sign(message: dict[str, Any]) -> bytes:
+    """What SNS signs of `message` (its `Type` decides which fields, in which order).
+
+    Raises:
+        BadSignature: a signed field is missing, not text, or breaks a line where none can.
+    """
     fields = SIGNED_FIELDS.get(message.get("Type", ""))
     if fields is None:
         raise BadSignature()
     parts = []
     for name in fields:
-        if name not in message:
-            if name in OPTIONAL_FIELDS:
-                continue
+        if name not in message and name in OPTIONAL_FIELDS:
+            continue
+        value = message.get(name)
+        if not isinstance(value, str) or ("\n" in value and name not in MULTILINE_FIELDS):
             raise BadSignature()
-        parts.append(f"{name}\n{message[name]}\n")
+        parts.append(f"{name}\n{value}\n")
     return "".join(parts).encode()
 
 
@@ -188,15 +214,16 @@ def verify(
 
     message = _message(request.body)
     topics = allowed_topics(secret)
-    hash_name = HASHES.get(message.get("SignatureVersion", ""))
-    cert_url = message.get("SigningCertURL", "")
-    if hash_name is None or message.get("TopicArn") not in topics:
+    hash_name = HASHES.get(str(message.get("SignatureVersion")))
+    topic = message.get("TopicArn")
+    cert_url = message.get("SigningCertURL")
+    if hash_name is None or not isinstance(topic, str) or topic not in topics:
         raise BadSignature()
-    if not is_allowed_cert_url(cert_url):
+    if not isinstance(cert_url, str) or not is_allowed_cert_url(cert_url, topic):
         raise BadSignature()
     try:
-        signature = base64.b64decode(message["Signature"], validate=True)
-    except (KeyError, ValueError) as exc:
+        signature = base64.b64decode(str(message["Signature"]), validate=True)
+    except ValueError as exc:
         raise BadSignature() from exc
     signed = string_to_sign(message)
     certificate = _certificates.signing_certificate(cert_url, datetime.fromtimestamp(now_s, UTC))
