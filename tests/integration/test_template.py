@@ -210,6 +210,11 @@ def test_cold_start_modes_translate_with_sam_and_default_to_on_demand(
     }
 
 
+def test_no_generated_region_marker_is_part_of_a_value() -> None:
+    # A marker at the end of a folded description was in the parameter's text.
+    assert "<<<" not in json.dumps(template.load())
+
+
 def test_every_checkov_skip_gives_a_reason() -> None:
     skips = [
         (name, skip)
