@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from hookgate.request import Request
 
-__all__ = ["Payload", "body_fields", "loads", "parse_payload"]
+__all__ = ["Payload", "body_fields", "loads", "loads_unique", "parse_payload"]
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -46,6 +46,26 @@ def loads(data: bytes | str) -> Any:
         return json.loads(data, parse_constant=_reject_constant)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
+
+
+def loads_unique(data: bytes | str) -> Any:
+    """`loads`, also refusing a name given twice in an object: parsers disagree on which copy
+    wins, so a signed structure read twice could be read two ways (SNS, Plaid's JWT).
+
+    Raises:
+        ValueError: as `loads`, or a name given twice.
+    """
+    try:
+        return json.loads(data, object_pairs_hook=_unique_names, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError("a name given twice")
+    return dict(pairs)
 
 
 def parse_payload(request: Request, *, json_body: bool = False) -> Payload:

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 from hookgate.crypto import check_timestamp
 from hookgate.errors import BadSignature, ConfigurationError, DownstreamError
 from hookgate.material import SecretMaterial
-from hookgate.payload import loads
+from hookgate.payload import loads, loads_unique
 from hookgate.providers import certificates
 from hookgate.providers.base import (
     Deployment,
@@ -174,21 +174,10 @@ def _b64url(segment: str) -> bytes:
     return data
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    names = [name for name, _ in pairs]
-    if len(set(names)) != len(names):
-        raise ValueError("duplicate name")  # parsers disagree on which one wins
-    return dict(pairs)
-
-
-def _refuse(constant: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
 def _json_object(data: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_refuse)
-    except (ValueError, RecursionError) as exc:
+        value = loads_unique(data.decode("utf-8"))
+    except ValueError as exc:
         raise BadSignature() from exc
     if not isinstance(value, dict):
         raise BadSignature()

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 from hookgate.errors import BadSignature, ConfigurationError, MissingSignature, StaleTimestamp
 from hookgate.material import SecretMaterial
+from hookgate.payload import loads_unique
 from hookgate.providers.base import (
     Deployment,
     Docs,
@@ -162,23 +163,12 @@ def allowed_topics(secret: SecretMaterial) -> frozenset[str]:
     return frozenset(topics)
 
 
-def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    names = [name for name, _ in pairs]
-    if len(set(names)) != len(names):
-        # Which copy did SNS sign, and which does a consumer read? Neither is ours to guess.
-        raise ValueError("a name given twice")
-    return dict(pairs)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)  # NaN and Infinity are not JSON
-
-
 def _message(body: bytes) -> dict[str, Any]:
-    """The body's fields (SNS sends each signed one as a string), each name once."""
+    """The body's fields (SNS sends each signed one as a string), each name once: which copy
+    did SNS sign, and which does a consumer read? Neither is ours to guess."""
     try:
-        message = json.loads(body, object_pairs_hook=_unique_names, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
+        message = loads_unique(body)
+    except ValueError as exc:
         raise MissingSignature() from exc
     if not isinstance(message, dict) or "Signature" not in message:
         raise MissingSignature()  # raw message delivery, or not SNS at all
