@@ -39,9 +39,44 @@ FETCH_TIMEOUT_S = 2.0
 MAX_CERT_BYTES = 64 * 1024
 
 
+#: A key API throttling us: not the delivery's fault.
+_THROTTLED = frozenset({429})
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None  # a redirect could lead anywhere: refuse it
+
+
+def _fetch(
+    request: str | urllib.request.Request,
+    *,
+    max_bytes: int,
+    timeout_s: float,
+    retry_statuses: frozenset[int] = frozenset(),
+) -> bytes:
+    """The answer's bytes over verified TLS, following no redirect, bounded in time and size.
+
+    Raises:
+        BadSignature: a 4xx (other than `retry_statuses`), or more than `max_bytes`.
+        DownstreamError: unreachable, a 5xx or one of `retry_statuses`: the provider retries.
+    """
+    context = ssl.create_default_context()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), _NoRedirects()
+    )
+    try:
+        with opener.open(request, timeout=timeout_s) as response:
+            data: bytes = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        # Nothing at an allowed URL: a forgery, unless the provider itself is failing.
+        failing = exc.code >= 500 or exc.code in retry_statuses
+        raise (DownstreamError() if failing else BadSignature()) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DownstreamError() from exc
+    if len(data) > max_bytes:
+        raise BadSignature()
+    return data
 
 
 def download(url: str) -> bytes:
@@ -51,21 +86,7 @@ def download(url: str) -> bytes:
         BadSignature: no certificate there (a 4xx), or more bytes than any certificate has.
         DownstreamError: the host is unreachable or failing, so the provider should retry.
     """
-    context = ssl.create_default_context()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=context), _NoRedirects()
-    )
-    try:
-        with opener.open(url, timeout=FETCH_TIMEOUT_S) as response:
-            data: bytes = response.read(MAX_CERT_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        # No certificate at an allowed URL: a forgery, unless the provider itself is failing.
-        raise (DownstreamError() if exc.code >= 500 else BadSignature()) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DownstreamError() from exc
-    if len(data) > MAX_CERT_BYTES:
-        raise BadSignature()
-    return data
+    return _fetch(url, max_bytes=MAX_CERT_BYTES, timeout_s=FETCH_TIMEOUT_S)
 
 
 def trust_roots() -> list[Certificate]:
@@ -145,24 +166,10 @@ def post_json(
         DownstreamError: the API is unreachable, failing (5xx) or throttling us (429), so the
             provider should retry.
     """
-    context = ssl.create_default_context()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=context), _NoRedirects()
-    )
     request = urllib.request.Request(  # noqa: S310 (the caller's fixed https:// URL)
         url,
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", "Accept": "application/json"},
         method="POST",
     )
-    try:
-        with opener.open(request, timeout=timeout_s) as response:
-            data: bytes = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as exc:
-        failing = exc.code >= 500 or exc.code == 429
-        raise (DownstreamError() if failing else BadSignature()) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DownstreamError() from exc
-    if len(data) > max_bytes:
-        raise BadSignature()
-    return data
+    return _fetch(request, max_bytes=max_bytes, timeout_s=timeout_s, retry_statuses=_THROTTLED)
