@@ -17,6 +17,11 @@ import requests
 from dev.local.emulator import environ_without_aws, free_port, stop_process
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+START_ATTEMPTS = 3
+
+
+class EmulatorExited(RuntimeError):
+    """The emulator process ended before it listened (most often: its port was taken)."""
 
 
 def emulator_binary() -> Path:
@@ -61,6 +66,23 @@ class LambdaFunction:
         return f"http://127.0.0.1:{self.port}{INVOKE_PATH}"
 
     def start(self) -> LambdaFunction:
+        """Start the emulator; retried on fresh ports if it exits at once.
+
+        `free_port` only finds a port that was free a moment ago: with dozens of emulators and
+        their outbound connections on one machine, another socket can take it before the
+        emulator binds, and the emulator then exits at start.
+        """
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                self._start_once()
+                return self
+            except EmulatorExited:
+                if attempt == START_ATTEMPTS:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> None:
         api_port = free_port()
         env = {
             **environ_without_aws(),
@@ -89,14 +111,13 @@ class LambdaFunction:
             stderr=subprocess.STDOUT,
         )
         self._wait_listening()
-        return self
 
     def _wait_listening(self, timeout_s: float = 15) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                raise RuntimeError(f"the runtime emulator for {self.name} exited at start")
+                raise EmulatorExited(f"the runtime emulator for {self.name} exited at start")
             try:
                 requests.get(f"http://127.0.0.1:{self.port}/", timeout=1)
                 return
