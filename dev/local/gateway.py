@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from hookgate.devtools.lambda_events import rest_event
+from hookgate.devtools.lambda_events import rest_event, route_of
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 #: Called after each request: (method, path, status, latency in ms, whether a function ran).
@@ -24,7 +24,8 @@ STAGE = "local"
 
 
 class Gateway(ThreadingHTTPServer):
-    """Routes `(METHOD, path)` to a function's `invoke`."""
+    """Routes `(METHOD, route)` to a function's `invoke`; routes are the template's paths,
+    `/webhooks/stripe/{account}` among them."""
 
     daemon_threads = True
 
@@ -47,11 +48,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.perf_counter()
         split = urlsplit(self.path)
-        invoke = self.server.routes.get((self.command, split.path))
+        route, _ = route_of(split.path)
+        invoke = self.server.routes.get((self.command, route))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if invoke is None:
-            known = any(path == split.path for _, path in self.server.routes)
+            known = any(path == route for _, path in self.server.routes)
             status = 405 if known else 404
             self._reply(status, {}, json.dumps({"message": "not found"}).encode())
         else:

@@ -57,7 +57,7 @@ def _parameter(setting: Setting, title: str) -> str:
 def parameters() -> str:
     blocks = []
     for p in _definitions():
-        routes = ", ".join(f"{m} /webhooks/{p.name}" for m in _methods(p))
+        routes = ", ".join(f"{m} /webhooks/{p.name}[/{{account}}]" for m in _methods(p))
         blocks.append(
             f"""\
   Enable{_logical(p)}:
@@ -86,16 +86,18 @@ def _function(p: Provider) -> str:
     e = p.deployment
     logical = _logical(p)
     settings = "".join(f"          {s.variable}: !Ref {s.parameter}\n" for s in e.settings)
+    # The bare route is the default account; `{account}` routes each to its own secret.
     events = "".join(
         f"""\
-        {"Webhook" if method == "POST" else "Handshake"}:
+        {"Webhook" if method == "POST" else "Handshake"}{suffix}:
           Type: Api
           Properties:
             RestApiId: !Ref WebhookApi
-            Path: /webhooks/{p.name}
+            Path: /webhooks/{p.name}{path}
             Method: {method.lower()}
 """
         for method in _methods(p)
+        for suffix, path in (("", ""), ("Account", "/{account}"))
     )
     secret_actions = (
         "[secretsmanager:GetSecretValue, secretsmanager:PutSecretValue]"
@@ -132,7 +134,9 @@ def _function(p: Provider) -> str:
             - Sid: OwnSecret
               Effect: Allow
               Action: {secret_actions}
-              Resource: !Ref {logical}Secret
+              Resource:
+                - !Ref {logical}Secret
+                - !Sub "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:${{AWS::StackName}}/{p.name}/*"
             - Sid: ReplayGuard
               Effect: Allow
               Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem]

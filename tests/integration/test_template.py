@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -74,7 +75,12 @@ def test_function_policies_are_least_privilege() -> None:
         # Its own secret only (written only by a function whose handshake delivers it), the
         # stack's bus only.
         own_secret, replay, claim_check, *others = kinds["Statement"]
-        assert own_secret["Resource"] == {"Ref": secret_ref}
+        # The bare route's secret, and its accounts' (`<stack>/<provider>/<account>`).
+        account_arns = (
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+            f"${{AWS::StackName}}/{provider_of(properties)}/*"
+        )
+        assert own_secret["Resource"] == [{"Ref": secret_ref}, {"Fn::Sub": account_arns}]
         # Only Asana's handshake delivers a secret to store.
         writes = provider_of(properties) == "asana"
         expected_secret_actions = {"secretsmanager:GetSecretValue"} | (
@@ -93,6 +99,25 @@ def test_function_policies_are_least_privilege() -> None:
                      "Action": "sns:ConfirmSubscription",
                      "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}]  # fmt: skip
         assert others == (confirms if provider_of(properties) == "sns" else [])
+
+
+def test_account_secret_prefix_reaches_no_other_provider_s_secrets() -> None:
+    # IAM's `*` matches across `/`; secret ARNs end in `-` and six random characters.
+    def arn(name: str) -> str:
+        return f"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/{name}-AbC12x"
+
+    for provider in providers.NAMES:
+        pattern = arn(f"{provider}/*").removesuffix("-AbC12x")
+        reaches = [
+            other
+            for other in providers.NAMES
+            for name in (other, f"{other}/acme", f"{other}/a/b")
+            if fnmatch.fnmatchcase(arn(name), pattern)
+        ]
+        # Its own accounts only: not its bare secret (granted by reference), not another's.
+        assert set(reaches) == {provider}, provider
+        assert not fnmatch.fnmatchcase(arn(provider), pattern)
+        assert not fnmatch.fnmatchcase(arn(f"{provider}x/acme"), pattern)
 
 
 def test_replay_table_matches_what_the_replay_guard_writes() -> None:

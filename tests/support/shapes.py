@@ -34,8 +34,12 @@ def rest_v1(
     query: Query = (),  # type: ignore[assignment]
     base64_body: bool = True,
     stage: str = "prod",
+    account: str | None = None,
 ) -> dict[str, Any]:
-    """API Gateway REST API, payload 1.0, proxy integration."""
+    """API Gateway REST API, payload 1.0, proxy integration; with `account`, on the
+    `{account}` route (`path` is the bare route's)."""
+    resource = f"{path}/{{account}}" if account is not None else path
+    path = f"{path}/{account}" if account is not None else path
     multi: dict[str, list[str]] = {}
     for name, value in headers:
         multi.setdefault(name, []).append(value)
@@ -44,14 +48,14 @@ def rest_v1(
         multi_query.setdefault(key, []).append(value)
     encoded, is_b64 = _encode(body, as_base64=base64_body)
     return {
-        "resource": path,
+        "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": {k: v[-1] for k, v in multi.items()},
         "multiValueHeaders": multi,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": None,
+        "pathParameters": {"account": account} if account is not None else None,
         "stageVariables": None,
         "requestContext": {
             "accountId": "123456789012",
@@ -65,7 +69,7 @@ def rest_v1(
             "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
             "requestTimeEpoch": 1428582896000,
             "resourceId": "123456",
-            "resourcePath": path,
+            "resourcePath": resource,
             "stage": stage,
         },
         "body": encoded,
@@ -91,8 +95,12 @@ def http_v2(
     base64_body: bool = True,
     domain: str = HOST,
     cookies: list[str] | None = None,
+    account: str | None = None,
 ) -> dict[str, Any]:
-    """HTTP API, payload 2.0: repeated headers comma-joined, cookies apart, raw query string."""
+    """HTTP API, payload 2.0: repeated headers comma-joined, cookies apart, raw query string;
+    with `account`, on the `{account}` route (`path` is the bare route's)."""
+    route = f"{path}/{{account}}" if account is not None else path
+    path = f"{path}/{account}" if account is not None else path
     joined: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
@@ -101,7 +109,7 @@ def http_v2(
     encoded, is_b64 = _encode(body, as_base64=base64_body)
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": f"{method} {route}",
         "rawPath": path,
         "rawQueryString": raw_query,
         "headers": joined,
@@ -118,7 +126,7 @@ def http_v2(
                 "userAgent": "provider",
             },
             "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": f"{method} {path}",
+            "routeKey": f"{method} {route}",
             "stage": "$default",
             "time": "10/Mar/2026:00:03:59 +0000",
             "timeEpoch": 1583798639428,
@@ -126,6 +134,8 @@ def http_v2(
         "body": encoded,
         "isBase64Encoded": is_b64,
     }
+    if account is not None:
+        event["pathParameters"] = {"account": account}
     if cookies:
         event["cookies"] = cookies
     if query:

@@ -86,7 +86,7 @@ def build_pipeline(
     from hookgate.aws.clients import client_for, guarded
     from hookgate.aws.publish import EventPublisher, PayloadStore
     from hookgate.aws.replay import ReplayGuard
-    from hookgate.aws.secrets import SecretStore
+    from hookgate.aws.secrets import AccountSecrets
     from hookgate.aws.subscriptions import SubscriptionConfirmer
     from hookgate.pipeline import METRICS_NAMESPACE, Pipeline
 
@@ -107,10 +107,12 @@ def build_pipeline(
     return Pipeline(
         definition,
         settings,
-        secrets=SecretStore(
+        secrets=AccountSecrets(
             settings.secret_id,
             client=client("secretsmanager"),
             max_age_s=settings.secret_max_age_s,
+            capacity=settings.account_cache_size,
+            unknown_for_s=settings.unknown_account_s,
             clock=clock,
         ),
         guard=ReplayGuard(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hookgate.errors import ConfigurationError
 
 __all__ = [
+    "ENV_ACCOUNT_CACHE_SIZE",
     "ENV_EVENT_BUS",
     "ENV_MAX_BODY_BYTES",
     "ENV_PAYLOAD_BUCKET",
@@ -18,6 +19,7 @@ __all__ = [
     "ENV_SECRET_ID",
     "ENV_SECRET_MAX_AGE_SECONDS",
     "ENV_TOLERANCE_SECONDS",
+    "ENV_UNKNOWN_ACCOUNT_SECONDS",
     "Settings",
 ]
 
@@ -31,6 +33,8 @@ ENV_PUBLIC_URL = "HOOKGATE_PUBLIC_URL"
 ENV_SECRET_MAX_AGE_SECONDS = "HOOKGATE_SECRET_MAX_AGE_SECONDS"  # noqa: S105
 ENV_REPLAY_TTL_SECONDS = "HOOKGATE_REPLAY_TTL_SECONDS"
 ENV_MAX_BODY_BYTES = "HOOKGATE_MAX_BODY_BYTES"
+ENV_ACCOUNT_CACHE_SIZE = "HOOKGATE_ACCOUNT_CACHE_SIZE"
+ENV_UNKNOWN_ACCOUNT_SECONDS = "HOOKGATE_UNKNOWN_ACCOUNT_SECONDS"
 
 DEFAULT_TOLERANCE_S = 300
 DEFAULT_SECRET_MAX_AGE_S = 300
@@ -38,6 +42,10 @@ DEFAULT_SECRET_MAX_AGE_S = 300
 DEFAULT_REPLAY_TTL_S = 7 * 24 * 3600
 # API Gateway accepts 10 MB; Lambda's synchronous payload limit (6 MB, base64-inflated) is lower.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Accounts whose secrets one execution environment keeps (least recently used go first).
+DEFAULT_ACCOUNT_CACHE_SIZE = 2048
+#: After a made-up account name, names not cached are refused without a lookup this long.
+DEFAULT_UNKNOWN_ACCOUNT_S = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,8 @@ class Settings:
     secret_max_age_s: int = DEFAULT_SECRET_MAX_AGE_S
     replay_ttl_s: int = DEFAULT_REPLAY_TTL_S
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    account_cache_size: int = DEFAULT_ACCOUNT_CACHE_SIZE
+    unknown_account_s: int = DEFAULT_UNKNOWN_ACCOUNT_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, provider: str | None = None) -> Settings:
@@ -88,6 +98,12 @@ class Settings:
             ),
             replay_ttl_s=_positive_int(environ, ENV_REPLAY_TTL_SECONDS, DEFAULT_REPLAY_TTL_S),
             max_body_bytes=_positive_int(environ, ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+            account_cache_size=_positive_int(
+                environ, ENV_ACCOUNT_CACHE_SIZE, DEFAULT_ACCOUNT_CACHE_SIZE
+            ),
+            unknown_account_s=_positive_int(
+                environ, ENV_UNKNOWN_ACCOUNT_SECONDS, DEFAULT_UNKNOWN_ACCOUNT_S
+            ),
         )
 
 

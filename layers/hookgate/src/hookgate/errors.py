@@ -15,9 +15,11 @@ __all__ = [
     "HookgateError",
     "MethodNotAllowed",
     "MissingSignature",
+    "NotFound",
     "PayloadTooLarge",
     "StaleTimestamp",
     "Unauthorized",
+    "UnknownAccount",
 ]
 
 
@@ -67,6 +69,21 @@ class StaleTimestamp(Unauthorized):
     """The signed timestamp is further from now than the tolerance, in either direction."""
 
     reason = "stale_timestamp"
+
+
+class UnknownAccount(Unauthorized):
+    """The route names an account that has no secret: answered exactly as a bad signature,
+    so that the answers do not tell which account names exist."""
+
+    reason = "unknown_account"
+
+
+class NotFound(HookgateError):
+    """The path names no endpoint (an account segment that is not an account name)."""
+
+    status = 404
+    message = "not found"
+    reason = "not_found"
 
 
 class PayloadTooLarge(HookgateError):

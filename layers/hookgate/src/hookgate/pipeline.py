@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from hookgate.aws.clients import deadline_for, set_deadline
 from hookgate.aws.publish import EventPublisher, source_for
 from hookgate.aws.replay import ReplayGuard
-from hookgate.aws.secrets import SecretStore
+from hookgate.aws.secrets import AccountSecrets
 from hookgate.aws.subscriptions import SubscriptionConfirmer
 from hookgate.config import Settings
 from hookgate.errors import (
@@ -67,7 +67,7 @@ class Pipeline:
         provider: Provider,
         settings: Settings,
         *,
-        secrets: SecretStore,
+        secrets: AccountSecrets,
         guard: ReplayGuard,
         publisher: EventPublisher,
         subscriptions: SubscriptionConfirmer,
@@ -97,7 +97,7 @@ class Pipeline:
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
         set_deadline(deadline_for(self.provider.timeout_s, context))
-        self._logger.remove_keys(["correlation_id", "delivery_id", "event_type"])
+        self._logger.remove_keys(["correlation_id", "delivery_id", "event_type", "account"])
         # One log record per request (each costs tens of microseconds): the outcome, and for
         # rejections the reason, at a level that follows the status.
         fields: dict[str, Any]
@@ -147,17 +147,21 @@ class Pipeline:
             max_body_bytes=self.settings.max_body_bytes,
         )
         provider = self.provider
+        account = request.account
+        if account is not None:
+            # The route's claim, until the signature verifies with this account's secret.
+            self._logger.append_keys(account=account)
         if request.method not in provider.methods:
             raise MethodNotAllowed()
         if provider.handshake is not None and provider.handshake_before_verify:
-            reply = provider.handshake(request, self._secrets.current(), None)
+            reply = provider.handshake(request, self._secrets.current(account), None)
             if reply is not None:
-                return self._answer_handshake(reply)
+                return self._answer_handshake(reply, account)
         verification, secret = self._verify(request)
         if provider.handshake is not None and not provider.handshake_before_verify:
             reply = provider.handshake(request, secret, verification)
             if reply is not None:
-                return self._answer_handshake(reply)
+                return self._answer_handshake(reply, account)
         self._metrics.add_metric(name="WebhookVerified", unit=MetricUnit.Count, value=1)
 
         payload = parse_payload(request, json_body=provider.json_body)
@@ -177,8 +181,10 @@ class Pipeline:
             *self._unsigned_fields,
             *(f"headers.{name}" for name in headers if name in self._unsigned_headers),
         ]
-        detail = {
-            "provider": self.provider.name,
+        detail: dict[str, Any] = {"provider": self.provider.name}
+        if account is not None:  # absent for the bare route, as before accounts existed
+            detail["account"] = account
+        detail |= {
             "delivery_id": delivery_id,
             "event_type": event_type,
             "received_at": _rfc3339(datetime.fromtimestamp(self._clock(), tz=UTC)),
@@ -206,7 +212,7 @@ class Pipeline:
                 )
                 raise
 
-        outcome = self._guard.run_once(replay_keys, publish, context=context)
+        outcome = self._guard.run_once(replay_keys, publish, account=account, context=context)
         if outcome.duplicate:
             self._metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
             fields = {"outcome": "duplicate"}
@@ -217,15 +223,19 @@ class Pipeline:
             return reply.to_lambda(), fields
         return json_response(200, {"received": True, "duplicate": outcome.duplicate}), fields
 
-    def _answer_handshake(self, reply: Reply) -> tuple[dict[str, Any], dict[str, Any]]:
-        if reply.store_secret is not None and not self._secrets.store_first(reply.store_secret):
+    def _answer_handshake(
+        self, reply: Reply, account: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if reply.store_secret is not None and not self._secrets.store_first(
+            account, reply.store_secret
+        ):
             raise BadSignature()  # a secret is already in place: the handshake is not ours
         if reply.confirm is not None:
             self._subscriptions.confirm(reply.confirm)
         return reply.to_lambda(), {"outcome": "handshake"}
 
     def _verify(self, request: Request) -> tuple[Verification, SecretMaterial]:
-        """How `request` verified, and with which secret value."""
+        """How `request` verified, and with which secret value (its account's)."""
 
         def attempt(secret: SecretMaterial) -> tuple[Verification, SecretMaterial]:
             verification = self.provider.verify(
@@ -234,10 +244,10 @@ class Pipeline:
             return verification, secret
 
         try:
-            return attempt(self._secrets.current())
+            return attempt(self._secrets.current(request.account))
         except BadSignature:
             # Maybe the secret was rotated since we cached it: read it again, once.
-            fresh = self._secrets.refreshed()
+            fresh = self._secrets.refreshed(request.account)
             if fresh is None:
                 raise
             return attempt(fresh)

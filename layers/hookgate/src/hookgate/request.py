@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from hookgate.errors import BadRequest, PayloadTooLarge
+from hookgate.errors import BadRequest, NotFound, PayloadTooLarge
 
-__all__ = ["Headers", "Request"]
+__all__ = ["ACCOUNT_NAME", "Headers", "Request"]
 
 _T = TypeVar("_T")
 
@@ -27,6 +27,9 @@ _T = TypeVar("_T")
 #: URL-signing providers are verified against, so it is refused.
 _HOST = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
+#: An account's name, the last segment of `/webhooks/<provider>/{account}`: it becomes part of
+#: a secret's name, a replay key and an S3 key, so it is kept to what is safe in all three.
+ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}", re.ASCII)
 
 
 class Headers(Mapping[str, str]):
@@ -89,6 +92,9 @@ class Request:
     query: Mapping[str, tuple[str, ...]]
     body: bytes = field(repr=False)
     source_ip: str | None = None
+    #: The account the route names (`/webhooks/<provider>/{account}`); None on the bare route.
+    #: Only a name until the signature verifies with that account's secret.
+    account: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -104,11 +110,13 @@ class Request:
         body: bytes,
         *,
         source_ip: str | None = None,
+        account: str | None = None,
     ) -> Request:
         """A request received by anything but Lambda (a web framework, a queue message).
 
         Raises:
             BadRequest: `url` is not an absolute http(s) URL, or a header is not text.
+            NotFound: `account` is not an account name.
         """
         pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
         parts = urlsplit(url)
@@ -123,6 +131,7 @@ class Request:
             query=_group(parse_qsl(parts.query, keep_blank_values=True)),
             body=bytes(body),
             source_ip=source_ip,
+            account=_account_name(account),
         )
 
     @classmethod
@@ -139,8 +148,13 @@ class Request:
             public_url: the exact public URL, when proxies make it impossible to rebuild.
             max_body_bytes: reject larger bodies before decoding them.
 
+        The account is the `account` path parameter that API Gateway sets on the
+        `/webhooks/<provider>/{account}` route (REST and HTTP APIs alike); with `public_url`,
+        the URL is `public_url` + `/<account>`.
+
         Raises:
             BadRequest: the event is not an HTTP event or its body cannot be decoded.
+            NotFound: the account segment is not an account name.
             PayloadTooLarge: the body is over `max_body_bytes`.
         """
         if not isinstance(event, Mapping):
@@ -160,6 +174,8 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
     """API Gateway REST payload 1.0 and ALB (same top-level keys)."""
     context = event.get("requestContext") or {}
     is_alb = "elb" in context
+    account = _account(event)
+    public_url = _with_account(public_url, account)
     headers = Headers(_pairs(event.get("multiValueHeaders"), event.get("headers")))
     query = _v1_query(event, decoded=not is_alb)
     path = _text(event.get("path") or "/")
@@ -177,6 +193,7 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
         query=query,
         body=_body(event, limit),
         source_ip=identity.get("sourceIp") or _first(headers.get_all("x-forwarded-for")),
+        account=account,
     )
 
 
@@ -184,6 +201,8 @@ def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None
     """HTTP API payload 2.0 and Lambda function URLs."""
     context = event.get("requestContext") or {}
     http = context.get("http") or {}
+    account = _account(event)
+    public_url = _with_account(public_url, account)
     pairs = list(_pairs(None, event.get("headers")))
     if event.get("cookies"):
         pairs.append(("cookie", _text("; ".join(event["cookies"]))))
@@ -200,7 +219,35 @@ def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None
         query=query,
         body=_body(event, limit),
         source_ip=http.get("sourceIp"),
+        account=account,
     )
+
+
+def _account(event: Mapping[str, Any]) -> str | None:
+    parameters = event.get("pathParameters")
+    if not isinstance(parameters, Mapping) or "account" not in parameters:
+        return None
+    return _account_name(parameters["account"])
+
+
+def _account_name(value: Any) -> str | None:
+    """`value` if it is an account name (None stays None).
+
+    Raises:
+        NotFound: anything else; checked before any AWS call, as it will name a secret.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not ACCOUNT_NAME.fullmatch(value):
+        raise NotFound()
+    return value
+
+
+def _with_account(public_url: str | None, account: str | None) -> str | None:
+    # HOOKGATE_PUBLIC_URL is the bare route's URL; an account's is one segment longer.
+    if public_url is None or account is None:
+        return public_url
+    return f"{public_url.rstrip('/')}/{account}"
 
 
 def _pairs(multi: Any, single: Any) -> Iterator[tuple[str, str]]:

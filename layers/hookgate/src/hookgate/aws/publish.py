@@ -40,7 +40,9 @@ class PayloadStore:
         self._bucket = bucket
         self._client = client
 
-    def put(self, *, provider: str, delivery_id: str, body: bytes) -> dict[str, Any]:
+    def put(
+        self, *, provider: str, account: str | None, delivery_id: str, body: bytes
+    ) -> dict[str, Any]:
         """Store `body` exactly as received; return the `payload_ref` of the event contract.
 
         Raises:
@@ -48,7 +50,10 @@ class PayloadStore:
         """
         digest = hashlib.sha256(body).hexdigest()
         # Same delivery, same key: a retried delivery overwrites the object with itself.
-        key = f"{provider}/{_UNSAFE_KEY_CHARACTERS.sub('_', delivery_id)[:200]}-{digest[:16]}"
+        # An account's own folder: two accounts may send the same delivery id (a `/` in an id
+        # is replaced, so an id cannot reach into an account's folder).
+        folder = provider if account is None else f"{provider}/{account}"
+        key = f"{folder}/{_UNSAFE_KEY_CHARACTERS.sub('_', delivery_id)[:200]}-{digest[:16]}"
         try:
             self._client.put_object(
                 Bucket=self._bucket,
@@ -104,7 +109,10 @@ class EventPublisher:
             if self._payload_store is None:
                 raise ConfigurationError("payload too large for EventBridge and no bucket set")
             reference = self._payload_store.put(
-                provider=str(detail["provider"]), delivery_id=str(detail["delivery_id"]), body=body
+                provider=str(detail["provider"]),
+                account=detail.get("account"),
+                delivery_id=str(detail["delivery_id"]),
+                body=body,
             )
             serialized = _compact({**detail, "payload_ref": reference})
         entry = {

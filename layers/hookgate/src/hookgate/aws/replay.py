@@ -60,8 +60,16 @@ def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
     return {**response, _REPLAYED: True} if isinstance(response, dict) else response
 
 
+#: What a record's hash is taken of: the delivery id alone on the bare route, or the pair
+#: `[account, delivery id]`. Powertools hashes the JSON of it, and a JSON string never equals
+#: a JSON list, so no account's key can collide with the bare route's (whose keys are the
+#: same as before accounts existed), nor two accounts' keys with each other.
+_Key = str | list[str]
+
+
 class ReplayGuard:
-    """Runs an action at most once per `<key_prefix>#<hash of delivery id>` record."""
+    """Runs an action at most once per `<key_prefix>#<hash of delivery id>` record, or per
+    `<key_prefix>#<hash of [account, delivery id]>` for an account's deliveries."""
 
     def __init__(
         self,
@@ -90,26 +98,26 @@ class ReplayGuard:
             config=self._config,
             key_prefix=key_prefix,
         )
-        def once(*, delivery: dict[str, str], action: Callable[[], str]) -> dict[str, Any]:
+        def once(*, delivery: dict[str, _Key], action: Callable[[], str]) -> dict[str, Any]:
             return {"event_id": action()}
 
         self._once = once
         self._store = store
 
-    def _complete(self, delivery_id: str, event_id: str) -> None:
+    def _complete(self, key: _Key, event_id: str) -> None:
         with suppress(Exception):  # best effort: the caller acknowledges either way
-            self._store.save_success(
-                data={"delivery_id": delivery_id}, result={"event_id": event_id}
-            )
+            self._store.save_success(data={"delivery_id": key}, result={"event_id": event_id})
 
     def run_once(
         self,
         keys: Sequence[str],
         action: Callable[[], str],
         *,
+        account: str | None = None,
         context: LambdaContext | None = None,
     ) -> Outcome:
-        """Run `action` (which returns an event id) unless one of `keys` already ran.
+        """Run `action` (which returns an event id) unless one of `keys` already ran, for
+        `account` (None: the bare route); other accounts' keys are other records.
 
         The keys are claimed in order, each record inside the previous one's: a failure
         anywhere removes every record claimed for this attempt, so the provider's retry is
@@ -121,26 +129,27 @@ class ReplayGuard:
             Whatever `action` raises, after its records have been removed.
         """
         first, *rest = keys
+        key: _Key = first if account is None else [account, first]
         if not rest:
-            return self._run_once(first, action, context=context)
+            return self._run_once(key, action, context=context)
         inner: list[Outcome] = []
 
         def run_rest() -> str:
-            inner.append(self.run_once(rest, action, context=context))
+            inner.append(self.run_once(rest, action, account=account, context=context))
             return inner[-1].event_id
 
-        outcome = self._run_once(first, run_rest, context=context)
+        outcome = self._run_once(key, run_rest, context=context)
         duplicate = outcome.duplicate or any(o.duplicate for o in inner)
         return Outcome(event_id=outcome.event_id, duplicate=duplicate)
 
     def _run_once(
         self,
-        delivery_id: str,
+        key: _Key,
         action: Callable[[], str],
         *,
         context: LambdaContext | None = None,
     ) -> Outcome:
-        """Run `action` (which returns an event id) unless this delivery id already ran.
+        """Run `action` (which returns an event id) unless this key already ran.
 
         Raises:
             DeliveryInProgress: another invocation is handling the same id right now.
@@ -156,7 +165,7 @@ class ReplayGuard:
             return published[-1]
 
         try:
-            result = self._once(delivery={"delivery_id": delivery_id}, action=run_and_remember)
+            result = self._once(delivery={"delivery_id": key}, action=run_and_remember)
         except IdempotencyAlreadyInProgressError as exc:
             raise DeliveryInProgress() from exc
         except IdempotencyPersistenceLayerError as exc:
@@ -165,7 +174,7 @@ class ReplayGuard:
                 # a 5xx would make the provider retry and publish it a second time. Try once
                 # more to complete the record, or a duplicate arriving after the in-progress
                 # expiry would be published again.
-                self._complete(delivery_id, published[-1])
+                self._complete(key, published[-1])
                 return Outcome(event_id=published[-1], duplicate=False)
             raise DownstreamError() from exc
         return Outcome(event_id=str(result["event_id"]), duplicate=bool(result.get(_REPLAYED)))

@@ -1,23 +1,35 @@
-"""The provider's secret(s), from Secrets Manager, cached in memory for a bounded time."""
+"""The provider's secret(s), from Secrets Manager, cached in memory for a bounded time: the
+bare route's, and each account's (`<secret id>/<account>`), read the first time it is seen."""
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hookgate.errors import ConfigurationError, DownstreamError
+from hookgate.errors import ConfigurationError, DownstreamError, UnknownAccount
 from hookgate.material import SecretMaterial
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-__all__ = ["SecretStore"]
+__all__ = ["AccountSecrets", "SecretMissing", "SecretStore"]
+
+_T = TypeVar("_T")
+
+
+class SecretMissing(DownstreamError):
+    """Secrets Manager has no such secret. For the bare route's secret (which the stack
+    creates) it stays a 503, so the provider retries while an operator looks; for an account
+    it means the account does not exist."""
+
 
 #: Names the version a handshake's secret is stored as, derived from the version it replaces.
 _FIRST_SECRET_NAMESPACE = uuid.UUID("6f0b7f0e-3c1d-4b8a-9d3e-2a1f4c5b6d7e")
@@ -90,6 +102,8 @@ class SecretStore:
         try:
             current = self._client.get_secret_value(SecretId=self._secret_id)
         except (BotoCoreError, ClientError) as exc:
+            if _is_not_found(exc):
+                raise SecretMissing() from exc
             raise DownstreamError() from exc
         existing = SecretMaterial.parse(current.get("SecretString", ""))
         if existing.signing_secrets:
@@ -115,6 +129,10 @@ class SecretStore:
         try:
             raw = self._provider.get(self._secret_id, max_age=self._max_age_s, force_fetch=force)
         except GetParameterError as exc:
+            # Powertools re-raises every SDK error as GetParameterError; the SDK's own error is
+            # the one it was raised while handling.
+            if _is_not_found(exc.__context__):
+                raise SecretMissing() from exc
             raise DownstreamError() from exc
         if not isinstance(raw, str):
             raise ConfigurationError("the secret must be a SecretString")
@@ -122,3 +140,103 @@ class SecretStore:
             self._material = SecretMaterial.parse(raw)
             self._raw = raw
         return self._material
+
+
+#: No such secret, or one scheduled for deletion (`hookgate account remove`), which Secrets
+#: Manager refuses to read with an InvalidRequestException.
+_MISSING_CODES = frozenset({"ResourceNotFoundException", "InvalidRequestException"})
+
+
+def _is_not_found(error: BaseException | None) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    return error.response.get("Error", {}).get("Code") in _MISSING_CODES
+
+
+class AccountSecrets:
+    """The bare route's secret and every account's, each a `SecretStore` of its own.
+
+    An account's secret is `<secret_id>/<account>`, read the first time the account is seen
+    (one `GetSecretValue`) and then kept like the bare route's. The stores are an LRU of at
+    most `capacity` accounts. An account with no secret is `UnknownAccount`; after one, names
+    not in the LRU are refused without a call for `unknown_for_s` seconds, so the calls a
+    flood of random names can cause are bounded by time, not by the flood. A new account's
+    first delivery inside such a period is refused too; providers retry refused deliveries.
+    """
+
+    def __init__(
+        self,
+        secret_id: str,
+        *,
+        client: SecretsManagerClient | None = None,
+        max_age_s: int = 300,
+        capacity: int,
+        unknown_for_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secret_id = secret_id
+        self._client = client
+        self._max_age_s = max_age_s
+        self._capacity = capacity
+        self._unknown_for_s = unknown_for_s
+        self._clock = clock
+        self._default = self._store(secret_id)
+        self._accounts: OrderedDict[str, SecretStore] = OrderedDict()
+        self._lookups_resume_at = -math.inf
+
+    def _store(self, secret_id: str) -> SecretStore:
+        return SecretStore(
+            secret_id, client=self._client, max_age_s=self._max_age_s, clock=self._clock
+        )
+
+    def current(self, account: str | None) -> SecretMaterial:
+        """The secret of `account` (None: the bare route's).
+
+        Raises:
+            UnknownAccount: the account has no secret (or lookups are paused after one).
+            DownstreamError: Secrets Manager could not be read.
+            ConfigurationError: the secret value is malformed.
+        """
+        if account is None:
+            return self._default.current()
+        cached = self._accounts.get(account)
+        if cached is not None:
+            self._accounts.move_to_end(account)
+            return self._guarded(account, cached.current)
+        if self._clock() < self._lookups_resume_at:
+            raise UnknownAccount()
+        store = self._store(f"{self._secret_id}/{account}")
+        material = self._guarded(account, store.current)
+        self._accounts[account] = store
+        if len(self._accounts) > self._capacity:
+            self._accounts.popitem(last=False)
+        return material
+
+    def refreshed(self, account: str | None) -> SecretMaterial | None:
+        """A fresh read of a known secret after a miss (see `SecretStore.refreshed`)."""
+        store = self._known(account)
+        return self._guarded(account, store.refreshed) if store is not None else None
+
+    def store_first(self, account: str | None, value: str) -> bool:
+        """`SecretStore.store_first` for `account`'s secret, which must exist.
+
+        Raises:
+            UnknownAccount: the account has no secret.
+            DownstreamError: Secrets Manager could not be read or written.
+        """
+        store = self._known(account) or self._store(f"{self._secret_id}/{account}")
+        return self._guarded(account, lambda: store.store_first(value))
+
+    def _known(self, account: str | None) -> SecretStore | None:
+        return self._default if account is None else self._accounts.get(account)
+
+    def _guarded(self, account: str | None, read: Callable[[], _T]) -> _T:
+        if account is None:
+            return read()
+        try:
+            return read()
+        except SecretMissing:
+            # Deleted since (`hookgate account remove`), or never there.
+            self._accounts.pop(account, None)
+            self._lookups_resume_at = self._clock() + self._unknown_for_s
+            raise UnknownAccount() from None

@@ -1,5 +1,5 @@
-"""`hookgate sign | send | verify | new-provider`: make and check deliveries as the providers
-send them, and scaffold a new provider.
+"""`hookgate sign | send | verify | account | new-provider`: make and check deliveries as the
+providers send them, manage a provider's accounts, and scaffold a new provider.
 
 Exit codes: 0 success, 1 a delivery did not verify or was not accepted, 2 bad usage or input.
 Secrets are read from --secret, --secret-file or $HOOKGATE_SECRET and never printed.
@@ -19,13 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+
 from hookgate import providers
+from hookgate.devtools import accounts
 from hookgate.devtools.lambda_events import SHAPES
 from hookgate.devtools.scaffold import repository_root, scaffold
 from hookgate.devtools.simulate import (
     TestDelivery,
     local_dev_secret,
     make_delivery,
+    stored_dev_secret,
 )
 from hookgate.errors import (
     BadRequest,
@@ -41,6 +45,9 @@ from hookgate.verify import verify
 __all__ = ["main"]
 
 SECRET_ENV = "HOOKGATE_SECRET"  # noqa: S105 (a variable name)
+STACK_ENV = "HOOKGATE_STACK"
+#: The local stack's name: its secrets are `hookgate/<provider>[/<account>]`.
+LOCAL_STACK = "hookgate"
 LOCAL_ENDPOINT = "http://127.0.0.1:3000/webhooks/{provider}"
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -127,6 +134,36 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--now", type=int, help="judge as of this Unix time (default: now)")
     verify.set_defaults(run=_verify)
 
+    account = commands.add_parser(
+        "account",
+        help="add, list or remove a provider's accounts (their secrets in Secrets Manager)",
+        description="Each account is a secret <stack>/<provider>/<account>, answered at "
+        "/webhooks/<provider>/<account>. Uses the AWS credentials and region of the "
+        "environment; AWS_ENDPOINT_URL points it at an emulator (`make run` prints how).",
+    )
+    account.add_argument("action", choices=["add", "list", "remove"])
+    account.add_argument("provider", help=f"one of: {', '.join(providers.NAMES)}")
+    account.add_argument("account", nargs="?", help="the account's name (add, remove)")
+    account.add_argument(
+        "--stack",
+        default=os.environ.get(STACK_ENV, LOCAL_STACK),
+        help=f"the stack's name (default: ${STACK_ENV}, else {LOCAL_STACK!r}: `make run`)",
+    )
+    account.add_argument(
+        "--endpoint",
+        help="the provider's webhook URL (the stack's <Provider>WebhookUrl output), to print "
+        "the account's (default: the local stack's)",
+    )
+    value = account.add_mutually_exclusive_group()
+    value.add_argument("--secret-file", type=Path, help="add: the secret to store")
+    value.add_argument(
+        "--dev", action="store_true", help="add: store the account's local dev secret"
+    )
+    account.add_argument(
+        "--now", action="store_true", help="remove: delete at once, without a recovery window"
+    )
+    account.set_defaults(run=_account, secret=None)
+
     new = commands.add_parser(
         "new-provider", help="scaffold a provider: its module, function folder and test file"
     )
@@ -138,6 +175,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _delivery_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--url", help="the endpoint (default: the local stack's)")
+    command.add_argument(
+        "--account",
+        help="send to this account's route (/<account> is added to the URL), signed with its "
+        "dev secret unless a secret is given",
+    )
     command.add_argument("--event-type", help="the event type, where the provider sends one")
     command.add_argument("--timestamp", type=int, help="Unix time to sign with (default: now)")
 
@@ -162,7 +204,10 @@ def _secret(args: argparse.Namespace, *, local_default: bool) -> str:
     else:
         value = args.secret or os.environ.get(SECRET_ENV, "")
     if not value and local_default:
-        value = local_dev_secret(args.provider)
+        try:
+            value = local_dev_secret(args.provider, getattr(args, "account", None))
+        except ConfigurationError as error:
+            raise UsageError(str(error)) from None
     if not value:
         raise UsageError(f"missing secret: pass --secret or --secret-file, or set ${SECRET_ENV}")
     return value
@@ -196,6 +241,11 @@ def _delivery(args: argparse.Namespace, *, local_default: bool) -> TestDelivery:
 
 def _endpoint(args: argparse.Namespace) -> str:
     url: str = args.url or LOCAL_ENDPOINT.format(provider=args.provider)
+    if getattr(args, "account", None):
+        try:
+            url = accounts.account_url(url, args.account)
+        except accounts.AccountError as error:
+            raise UsageError(str(error)) from None
     return url
 
 
@@ -263,6 +313,76 @@ def _verify(args: argparse.Namespace) -> int:
     print(f"verified: {verified.provider} ({verified.scheme}, {details})")
     print(f"delivery {verified.delivery_id} ({verified.event_type})")
     return EXIT_OK
+
+
+def _account(args: argparse.Namespace) -> int:
+    provider = _provider(args.provider)
+    if args.action != "list" and not args.account:
+        raise UsageError(f"account {args.action} needs the account's name")
+    endpoint = args.endpoint or LOCAL_ENDPOINT.format(provider=provider)
+    try:
+        client = _secrets_client()
+        if args.action == "list":
+            for found in accounts.list_accounts(client, stack=args.stack, provider=provider):
+                print(f"{found.name}  {accounts.account_url(endpoint, found.name)}")
+            return EXIT_OK
+        if args.action == "remove":
+            removed = accounts.remove(
+                client,
+                stack=args.stack,
+                provider=provider,
+                account=args.account,
+                recovery_days=None if args.now else 7,
+            )
+            when = "now" if args.now else "in 7 days (restorable until then)"
+            print(
+                f"removed {provider} account {removed.name}: secret {removed.secret_name} "
+                f"is deleted {when}; warm functions refuse it once their copy expires"
+            )
+            return EXIT_OK
+        value = None
+        if args.secret_file is not None:
+            value = _secret(args, local_default=False)
+        elif args.dev:
+            value = _local_stored_secret(provider, args.account)
+        added = accounts.add(
+            client, stack=args.stack, provider=provider, account=args.account, value=value
+        )
+    except accounts.AccountError as error:
+        raise UsageError(str(error)) from None
+    except (BotoCoreError, ClientError) as error:
+        raise UsageError(f"Secrets Manager: {_aws_problem(error)}") from None
+    print(f"added {provider} account {added.name}: secret {added.secret_name}")
+    print(f"  webhook URL to give {providers.get(provider).deployment.title}: "
+          f"{accounts.account_url(endpoint, added.name)}")  # fmt: skip
+    if added.placeholder:
+        print(f"  it holds a placeholder: put the real secret with\n"
+              f"  aws secretsmanager put-secret-value --secret-id {added.secret_name} "
+              f"--secret-string file://secret.txt")  # fmt: skip
+    return EXIT_OK
+
+
+def _secrets_client() -> Any:
+    import boto3
+
+    try:
+        return boto3.client("secretsmanager")
+    except NoRegionError:
+        raise UsageError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION") from None
+
+
+def _aws_problem(error: Exception) -> str:
+    # The error code only: a message may quote a request, and a request may carry a secret.
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "error"))
+    return type(error).__name__
+
+
+def _local_stored_secret(provider: str, account: str) -> str:
+    try:
+        return stored_dev_secret(provider, accounts.checked_name(account))
+    except ConfigurationError as error:
+        raise UsageError(str(error)) from None
 
 
 def _new_provider(args: argparse.Namespace) -> int:

@@ -6,13 +6,25 @@ REST events are what the deployed API sends (binary media type `*/*`: body alway
 from __future__ import annotations
 
 import base64
+import re
 import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
-__all__ = ["SHAPES", "function_url_event", "http_api_event", "rest_event"]
+__all__ = ["SHAPES", "function_url_event", "http_api_event", "rest_event", "route_of"]
+
+_ACCOUNT_ROUTE = re.compile(r"(/webhooks/[^/]+)/([^/]+)")
+
+
+def route_of(path: str) -> tuple[str, dict[str, str] | None]:
+    """The template route a resource path matches, and its path parameters, as API Gateway
+    gives them: `/webhooks/stripe/acme` is `/webhooks/stripe/{account}` with account `acme`."""
+    found = _ACCOUNT_ROUTE.fullmatch(path)
+    if found is None:
+        return path, None
+    return f"{found[1]}/{{account}}", {"account": unquote(found[2])}
 
 
 def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -44,16 +56,17 @@ def rest_event(
     multi_headers = _grouped(header_list)
     multi_query = _grouped(parse_qsl(parts.query, keep_blank_values=True))
     # On the execute-api domain the stage is the first path segment; the resource path follows.
-    resource = path.removeprefix(f"/{stage}") if path.startswith(f"/{stage}/") else path
+    resource_path = path.removeprefix(f"/{stage}") if path.startswith(f"/{stage}/") else path
+    resource, path_parameters = route_of(resource_path)
     return {
         "resource": resource,
-        "path": resource,
+        "path": resource_path,
         "httpMethod": method,
         "headers": {k: v[-1] for k, v in multi_headers.items()},
         "multiValueHeaders": multi_headers,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": None,
+        "pathParameters": path_parameters,
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
@@ -95,9 +108,12 @@ def http_api_event(
         else:
             joined[key] = f"{joined[key]},{value}" if key in joined else value
     query = _grouped(parse_qsl(parts.query, keep_blank_values=True))
+    # A function URL has no routes, so no path parameters.
+    route, path_parameters = route_of(path) if route_key is None else (path, None)
+    route_key = route_key or f"{method} {route}"
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": route_key or f"{method} {path}",
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": parts.query,
         "headers": joined,
@@ -114,13 +130,15 @@ def http_api_event(
                 "userAgent": joined.get("user-agent", ""),
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": route_key or f"{method} {path}",
+            "routeKey": route_key,
             "stage": "$default",
             "timeEpoch": int(time.time() * 1000),
         },
         "body": base64.b64encode(body).decode("ascii") if body else None,
         "isBase64Encoded": bool(body),
     }
+    if path_parameters:
+        event["pathParameters"] = path_parameters
     if cookies:
         event["cookies"] = cookies
     if query:

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from hookgate import providers
 from hookgate.devtools.lambda_events import rest_event
+from hookgate.errors import ConfigurationError
 from hookgate.payload import body_fields, parse_payload
 from hookgate.providers import paypal, plaid, sns
 from hookgate.request import Request
 
 __all__ = [
     "TestDelivery",
+    "has_account_dev_secrets",
     "local_dev_secret",
     "make_delivery",
     "stored_dev_secret",
@@ -80,23 +82,35 @@ DEV_SIGNERS = {
 }
 
 
-def local_dev_secret(provider: str) -> str:
+def local_dev_secret(provider: str, account: str | None = None) -> str:
     """The signing side of `provider`'s local secret (`make run`): what `sign` is given. For
     shared secrets it is also the stored secret; for asymmetric schemes it is the private key,
     and the function's secret holds the public half (`Local.stored_secret`). Local only.
 
+    An account's dev secret is the provider's with `-<account>` appended; only providers with
+    one plain shared secret have them (a key pair or a structured secret has no such suffix).
+
     Raises:
-        ConfigurationError: unknown provider.
+        ConfigurationError: unknown provider, or one without accounts' dev secrets.
     """
     local = providers.get(provider).local
-    if provider in DEV_SIGNERS:
-        return DEV_SIGNERS[provider]
-    return local.dev_secret or f"hookgate-local-dev-secret-{provider}"
+    default = local.dev_secret or f"hookgate-local-dev-secret-{provider}"
+    secret = DEV_SIGNERS.get(provider, default)
+    if account is None:
+        return secret
+    if not has_account_dev_secrets(provider):
+        raise ConfigurationError(f"{provider} has no dev secrets for accounts: pass the secret")
+    return f"{secret}-{account}"
 
 
-def stored_dev_secret(provider: str) -> str:
-    """What the local stack stores in Secrets Manager for `provider`."""
-    return providers.get(provider).local.stored_secret(local_dev_secret(provider))
+def has_account_dev_secrets(provider: str) -> bool:
+    """Whether `local_dev_secret(provider, account)` exists (one plain shared secret)."""
+    return provider not in DEV_SIGNERS and providers.get(provider).local.stored_secret is str
+
+
+def stored_dev_secret(provider: str, account: str | None = None) -> str:
+    """What the local stack stores in Secrets Manager for `provider` (or one of its accounts)."""
+    return providers.get(provider).local.stored_secret(local_dev_secret(provider, account))
 
 
 @dataclass(frozen=True)
