@@ -31,8 +31,8 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 run: $(STAMP) ## Start the local stack: AWS emulator, Lambda runtime emulator, http://127.0.0.1:3000
 	$(BIN)/python -m dev.local.stack $(ARGS)
 
-send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github|slack|...)
-	$(BIN)/hookgate send $(or $(P),stripe)
+send: $(STAMP) ## Send a signed test delivery to the local stack (P=stripe|github|... [A=acme])
+	$(BIN)/hookgate send $(or $(P),stripe) $(if $(A),--account $(A))
 
 test: lint ## Lint, type-check, validate the template, then run every test
 	$(BIN)/pytest

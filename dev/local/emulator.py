@@ -16,6 +16,9 @@ import boto3
 import requests
 
 from dev import template
+from dev.local.samples import DEMO_ACCOUNTS
+from hookgate.devtools import accounts
+from hookgate.devtools.simulate import stored_dev_secret
 from hookgate.providers.sns import LOCAL_TOPIC_ARN
 
 REGION = "us-east-1"
@@ -236,6 +239,16 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
         provider, name = variables["HOOKGATE_PROVIDER"], variables["HOOKGATE_SECRET_ID"]
         secretsmanager.create_secret(Name=name, SecretString=dev_secrets[provider])
         secrets[provider] = name
+    # The demo accounts, made as `hookgate account add --dev` makes them.
+    for provider, names in DEMO_ACCOUNTS.items():
+        for account in names:
+            accounts.add(
+                secretsmanager,
+                stack=STACK_NAME,
+                provider=provider,
+                account=account,
+                value=stored_dev_secret(provider, account),
+            )
     return LocalResources(
         endpoint=aws.endpoint,
         table=table,

@@ -14,6 +14,9 @@ from hookgate.devtools.simulate import (
 DEV_SECRETS = {name: local_dev_secret(name) for name in providers.NAMES}
 #: What the local stack's Secrets Manager holds (the public half, for asymmetric schemes).
 STORED_DEV_SECRETS = {name: stored_dev_secret(name) for name in providers.NAMES}
+#: The accounts `make run` creates (at `/webhooks/<provider>/<account>`, with the accounts' dev
+#: secrets: `hookgate send stripe --account acme`).
+DEMO_ACCOUNTS = {"stripe": ("acme", "globex")}
 
 
 def sample(

@@ -1,7 +1,8 @@
 """`make run`: the whole stack on this machine, no Docker and no AWS account.
 
 moto server (table, bus, secrets, SQS tail) + one Lambda runtime emulator per function running
-the real handler + an HTTP endpoint per function at the template's paths.
+the real handler + an HTTP endpoint per function at the template's paths (the bare route and
+`/{account}`), with demo accounts for Stripe.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from types import FrameType
 from dev import template
 from dev.local.certificates import local_certificate_hosts
 from dev.local.emulator import (
+    FAKE_CREDENTIALS,
+    REGION,
     LocalResources,
     MotoServer,
     port_is_free,
@@ -28,8 +31,9 @@ from dev.local.emulator import (
 )
 from dev.local.gateway import Gateway, Invoke
 from dev.local.relay import Relay, docker_bridge_address
-from dev.local.samples import STORED_DEV_SECRETS
+from dev.local.samples import DEMO_ACCOUNTS, STORED_DEV_SECRETS
 from dev.runtime.rie import LambdaFunction
+from hookgate.devtools.simulate import stored_dev_secret
 
 ROOT = template.ROOT
 
@@ -85,15 +89,19 @@ def main(argv: list[str] | None = None) -> int:
 def start_functions(
     resources: LocalResources, log_dir: Path, cleanups: list[Callable[[], None]]
 ) -> dict[tuple[str, str], Invoke]:
-    """A runtime emulator per API route, each function logging to `log_dir/<logical id>.log`,
-    and the PayPal, SNS and Plaid functions' key hosts; each stop is added to `cleanups`.
-    Returns the gateway's routes."""
+    """A runtime emulator per function, serving all its API routes, each function logging to
+    `log_dir/<logical id>.log`, and the PayPal, SNS and Plaid functions' key hosts; each stop is
+    added to `cleanups`. Returns the gateway's routes."""
     certificate_hosts = local_certificate_hosts()
     for certificate_host in certificate_hosts.values():
         certificate_host.start()
         cleanups.append(certificate_host.stop)
+    invokes: dict[str, Invoke] = {}
     routes: dict[tuple[str, str], Invoke] = {}
     for (method, path), logical_id in template.api_routes().items():
+        if logical_id in invokes:
+            routes[(method, path)] = invokes[logical_id]
+            continue
         properties = template.functions()[logical_id]
         env = resources.env_for(logical_id)
         if (host := certificate_hosts.get(env["HOOKGATE_PROVIDER"])) is not None:
@@ -108,7 +116,7 @@ def start_functions(
             log_file=log_dir / f"{logical_id}.log",
         ).start()
         cleanups.append(function.stop)
-        routes[(method, path)] = function.invoke
+        invokes[logical_id] = routes[(method, path)] = function.invoke
     return routes
 
 
@@ -139,13 +147,25 @@ def _banner(
         print(f"  ... and for sam local containers: http://{host!s}:{relay_port}")
     methods: dict[str, list[str]] = {}
     for method, path in sorted(routes):
-        methods.setdefault(path, []).append(method)
+        if not path.endswith("/{account}"):
+            methods.setdefault(path, []).append(method)
     for path, allowed in methods.items():
         provider = path.rsplit("/", 1)[-1]
-        print(f"  {'|'.join(allowed)} http://127.0.0.1:{port}{path}")
+        print(f"  {'|'.join(allowed)} http://127.0.0.1:{port}{path}[/<account>]")
         print(f"      secret {secrets[provider]!r} = {STORED_DEV_SECRETS[provider]!r}")
+        for account in DEMO_ACCOUNTS.get(provider, ()):
+            print(f"      account {account}: http://127.0.0.1:{port}{path}/{account}")
+            print(f"        secret {secrets[provider] + '/' + account!r} = "
+                  f"{stored_dev_secret(provider, account)!r}")  # fmt: skip
     print(f"  function logs: {log_dir}/")
-    print("Send a signed test delivery from another terminal:  make send P=stripe")
+    print("Send a signed test delivery from another terminal:  make send P=stripe [A=acme]")
+    credentials = " ".join(
+        f"{k}={v}"
+        for k, v in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items()
+        if "SESSION" not in k
+    )
+    print(f"Accounts:  AWS_ENDPOINT_URL={aws_endpoint} {credentials} "
+          ".venv/bin/hookgate account add|list|remove <provider> [<account>] [--dev]")  # fmt: skip
     print("Each delivery and each event on the bus appears below. Ctrl-C stops everything.\n")
     sys.stdout.flush()
 
@@ -167,7 +187,7 @@ def _print_delivery(record: dict[str, object]) -> None:
         "  ".join(
             [
                 time.strftime("%H:%M:%S"),
-                f"{record.get('provider', '?')!s:<8}",
+                f"{_sender(record):<8}",
                 f"{record.get('event_type', '-')!s}",
                 f"{record.get('delivery_id', '-')!s}",
                 f"{outcome} ({record.get('status')}, {latency_ms:.0f} ms)",
@@ -175,6 +195,11 @@ def _print_delivery(record: dict[str, object]) -> None:
         ),
         flush=True,
     )
+
+
+def _sender(record: dict[str, object]) -> str:
+    provider = str(record.get("provider", "?"))
+    return f"{provider}/{record['account']}" if record.get("account") else provider
 
 
 def _follow_responses(log_file: Path, stop: threading.Event) -> None:
@@ -201,7 +226,8 @@ def _print_event(event: dict[str, object], *, verbose: bool) -> None:
     assert isinstance(detail, dict)
     print(
         f"{time.strftime('%H:%M:%S')}  on the bus: {event.get('source')} "
-        f"{event.get('detail-type')} delivery={detail.get('delivery_id')}",
+        f"{event.get('detail-type')} delivery={detail.get('delivery_id')}"
+        + (f" account={detail['account']}" if "account" in detail else ""),
         flush=True,
     )
     if verbose:
