@@ -18,9 +18,10 @@ from dev import template
 from dev.local.certificates import local_certificate_hosts
 from dev.local.emulator import LocalResources, MotoServer, free_port
 from dev.local.gateway import Gateway
-from dev.local.samples import DEV_SECRETS, STORED_DEV_SECRETS
+from dev.local.samples import DEMO_ACCOUNTS, DEV_SECRETS, STORED_DEV_SECRETS
 from dev.runtime.rie import LambdaFunction
 from hookgate import providers
+from hookgate.devtools.simulate import local_dev_secret
 from tests.conftest import Bus
 from tests.support.providers import KEY_DOWNLOADED
 
@@ -66,7 +67,11 @@ def functions(aws: MotoServer, resources: LocalResources) -> Iterator[dict[str, 
 
 @pytest.fixture(scope="module")
 def gateway_url(functions: dict[str, LambdaFunction]) -> Iterator[str]:
-    routes = {("POST", f"/webhooks/{p}"): f.invoke for p, f in functions.items()}
+    routes = {
+        ("POST", f"/webhooks/{p}{route}"): f.invoke
+        for p, f in functions.items()
+        for route in ("", "/{account}")
+    }
     gateway = Gateway(("127.0.0.1", free_port()), routes)
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{gateway.server_address[1]}"
@@ -104,6 +109,35 @@ def test_send_posts_a_delivery_that_lands_on_the_bus(
     delivery_id = sent.stdout.split(f"{provider} delivery ")[1].split()[0]
     assert len(bus.events_for(delivery_id)) == 1
     assert DEV_SECRETS[provider] not in sent.stdout
+
+
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS["stripe"])
+def test_send_to_an_account_signs_with_its_dev_secret_and_lands_attributed(
+    account: str, gateway_url: str, bus: Bus
+) -> None:
+    sent = hookgate(
+        "send", "stripe", "--account", account, "--url", f"{gateway_url}/webhooks/stripe"
+    )
+
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert f"POST {gateway_url}/webhooks/stripe/{account} -> 200" in sent.stdout
+    delivery_id = sent.stdout.split("stripe delivery ")[1].split()[0]
+    [event] = bus.events_for(delivery_id)
+    assert event["detail"]["account"] == account
+
+
+def test_send_to_an_account_with_another_account_s_secret_is_refused(
+    gateway_url: str, bus: Bus
+) -> None:
+    acme, globex = DEMO_ACCOUNTS["stripe"]
+    url = f"{gateway_url}/webhooks/stripe"
+    secret = local_dev_secret("stripe", acme)
+
+    sent = hookgate("send", "stripe", "--account", globex, "--url", url, "--secret", secret)
+
+    assert sent.returncode == 1
+    assert "-> 401" in sent.stdout
+    assert bus.seen(settle_s=0.5) == []
 
 
 def test_send_with_wrong_secret_exits_1(gateway_url: str, bus: Bus) -> None:

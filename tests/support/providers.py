@@ -55,9 +55,11 @@ def signed_digest(provider: str, sent: TestDelivery) -> str:
     return hashlib.sha256(signed).hexdigest()[:32]
 
 
-def url_for(provider: str) -> str:
-    """The URL `shapes.rest_v1` events arrive at (what URL-signing providers sign)."""
-    return f"https://{shapes.HOST}/prod/webhooks/{provider}"
+def url_for(provider: str, account: str | None = None) -> str:
+    """The URL `shapes.rest_v1` events arrive at (what URL-signing providers sign), on the
+    bare route or `account`'s."""
+    bare = f"https://{shapes.HOST}/prod/webhooks/{provider}"
+    return bare if account is None else f"{bare}/{account}"
 
 
 def delivery(
@@ -68,7 +70,9 @@ def delivery(
     timestamp: int | None = None,
     delivery_id: str | None = None,
     event_type: str | None = None,
+    account: str | None = None,
 ) -> TestDelivery:
+    """A delivery for the bare route, or signed for `account`'s URL."""
     signing = DEV_SECRETS[provider] if secret is None else secret
     sent = make_delivery(
         provider,
@@ -77,7 +81,7 @@ def delivery(
         timestamp=timestamp,
         delivery_id=delivery_id,
         event_type=event_type,
-        url=url_for(provider),
+        url=url_for(provider, account),
     )
     header = providers.get(provider).signature_header
     remember_secret(signing, DEV_SECRETS[provider], STORED_DEV_SECRETS[provider])
@@ -91,21 +95,27 @@ def delivery(
             timestamp=timestamp,
             delivery_id=delivery_id,
             event_type=event_type,
-            url=url_for(provider),
+            url=url_for(provider, account),
         )
         remember_signatures(expected.headers, header)
     return sent
 
 
 def event_of(
-    sent: TestDelivery, *, headers: dict[str, str] | None = None, body: bytes | None = None
+    sent: TestDelivery,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    account: str | None = None,
 ) -> dict[str, Any]:
-    """The API Gateway REST event for `sent` (headers and body replaceable)."""
+    """The API Gateway REST event for `sent` (headers and body replaceable), on the bare
+    route or `account`'s."""
     return shapes.rest_v1(
         path=f"/webhooks/{sent.provider}",
         headers=list((sent.headers if headers is None else headers).items()),
         body=sent.body if body is None else body,
         query=query_of(sent),
+        account=account,
     )
 
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from hookgate.errors import BadRequest, PayloadTooLarge
+from hookgate.errors import BadRequest, NotFound, PayloadTooLarge
 from hookgate.material import SecretMaterial
 from hookgate.providers import github
 from hookgate.request import Request
@@ -265,3 +265,42 @@ def test_from_event_forwarded_proto_http_is_kept() -> None:
     event = shapes.http_v2(headers=[("X-Forwarded-Proto", "HTTP")], body=b"")
 
     assert Request.from_event(event).url == f"http://{shapes.HOST}/webhooks/x"
+
+
+@pytest.mark.parametrize("shape", ["rest_v1", "http_v2"])
+def test_from_event_account_route_names_the_account_and_its_url(shape: str) -> None:
+    event = shapes.ALL_SHAPES[shape](
+        path="/webhooks/twilio", headers=HEADERS, body=b"x", account="acme"
+    )
+
+    request = Request.from_event(event)
+
+    assert request.account == "acme"
+    assert request.url.endswith("/webhooks/twilio/acme")
+
+
+@pytest.mark.parametrize("shape", shapes.ALL_SHAPES)
+def test_from_event_bare_route_and_routeless_shapes_have_no_account(shape: str) -> None:
+    # A function URL or an ALB has no routes, so no path parameters: never an account.
+    event = shapes.ALL_SHAPES[shape](path="/webhooks/twilio/acme", headers=HEADERS, body=b"x")
+
+    assert Request.from_event(event).account is None
+
+
+def test_from_event_public_url_setting_gains_the_account_segment() -> None:
+    event = shapes.rest_v1(path="/webhooks/twilio", headers=HEADERS, body=b"", account="acme")
+
+    request = Request.from_event(event, public_url="https://hooks.example.com/twilio/")
+
+    assert request.url == "https://hooks.example.com/twilio/acme"
+
+
+@pytest.mark.parametrize("account", ["Acme", "acme.", "a" * 64, "-a", "a_b", "", 7, ["acme"]])
+def test_account_that_is_not_an_account_name_is_not_found(account: object) -> None:
+    event = shapes.rest_v1(path="/webhooks/stripe", headers=HEADERS, body=b"")
+    event["pathParameters"] = {"account": account}
+
+    with pytest.raises(NotFound):
+        Request.from_event(event)
+    with pytest.raises(NotFound):
+        Request.of("POST", "https://h/webhooks/stripe", {}, b"", account=account)  # type: ignore[arg-type]

@@ -122,10 +122,14 @@ def remove(
         if recovery_days is None
         else {"RecoveryWindowInDays": recovery_days}
     )
+    # Asked first: a forced DeleteSecret succeeds whether or not the secret exists.
     try:
-        client.delete_secret(SecretId=name, **options)
+        described = client.describe_secret(SecretId=name)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             raise AccountError(f"{provider} has no account {account!r}") from None
         raise
+    if "DeletedDate" in described and recovery_days is not None:
+        raise AccountError(f"{provider} account {account!r} is already being deleted")
+    client.delete_secret(SecretId=name, **options)
     return Account(account, name)
