@@ -237,8 +237,10 @@ def provision(aws: MotoServer, dev_secrets: dict[str, str]) -> LocalResources:
     secrets: dict[str, str] = {}
     for variables in environments.values():
         provider, name = variables["HOOKGATE_PROVIDER"], variables["HOOKGATE_SECRET_ID"]
-        secretsmanager.create_secret(Name=name, SecretString=dev_secrets[provider])
+        created = secretsmanager.create_secret(Name=name, SecretString=dev_secrets[provider])
         secrets[provider] = name
+        # What CloudFormation's `Ref` of a secret gives: its ARN, not its name.
+        variables["HOOKGATE_SECRET_ID"] = created["ARN"]
     # The demo accounts, made as `hookgate account add --dev` makes them.
     for provider, names in DEMO_ACCOUNTS.items():
         for account in names:

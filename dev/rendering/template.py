@@ -127,6 +127,7 @@ def _function(p: Provider) -> str:
         Variables:
           HOOKGATE_PROVIDER: {p.name}
           HOOKGATE_SECRET_ID: !Ref {logical}Secret
+          HOOKGATE_ACCOUNT_SECRETS: !Sub "${{AWS::StackName}}/{p.name}"
 {settings}      Policies:
         - EventBridgePutEventsPolicy:
             EventBusName: !Ref EventBus
@@ -137,6 +138,12 @@ def _function(p: Provider) -> str:
               Resource:
                 - !Ref {logical}Secret
                 - !Sub "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:${{AWS::StackName}}/{p.name}/*"
+            # Which accounts exist, asked only while made-up account names are arriving.
+            # ListSecrets has no resource scope: it shows secret names, never their values.
+            - Sid: ListAccounts
+              Effect: Allow
+              Action: secretsmanager:ListSecrets
+              Resource: "*"
             - Sid: ReplayGuard
               Effect: Allow
               Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem]

@@ -138,3 +138,33 @@ def test_an_unknown_provider_is_a_usage_error(account_cli: Any) -> None:
 
     assert result.returncode == 2
     assert "unknown provider" in result.stderr
+
+
+def test_add_dev_is_refused_unless_the_endpoint_is_a_local_emulator(aws: MotoServer) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOOKGATE_"))},
+        **FAKE_CREDENTIALS,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "hookgate", "account", "add", "stripe", fresh_name(), "--dev"],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert "only with AWS_ENDPOINT_URL" in result.stderr
+
+
+@pytest.mark.parametrize("provider", ["sns", "discord", "paypal"])
+def test_add_without_a_value_is_refused_where_a_placeholder_is_no_secret_of_the_kind(
+    provider: str, account_cli: Any, aws: MotoServer
+) -> None:
+    account = fresh_name()
+
+    result = account_cli("add", provider, account)
+
+    assert result.returncode == 2
+    assert "--secret-file" in result.stderr
+    names = [s["Name"] for s in aws.client("secretsmanager").list_secrets()["SecretList"]]
+    assert f"hookgate/{provider}/{account}" not in names

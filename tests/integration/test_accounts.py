@@ -140,23 +140,29 @@ def test_unknown_accounts_answer_as_a_bad_signature_and_a_flood_costs_one_lookup
     known, known_secret = new_account(aws, "stripe")
     clients, calls = counting(aws)
     handler = make_pipeline(
-        "stripe", clients=clients, HOOKGATE_UNKNOWN_ACCOUNT_SECONDS="30"
+        "stripe",
+        clients=clients,
+        HOOKGATE_UNKNOWN_ACCOUNT_SECONDS="30",
+        HOOKGATE_ACCOUNT_INDEX_SECONDS="120",
     ).handle_lambda
     assert status_of(handler(stripe_on(known, known_secret)[0], lambda_context)) == 200
     bad_signature = handler(stripe_on(known, "whsec_forged")[0], lambda_context)
     calls.clear()
 
-    # A flood of made-up names, each a well-formed delivery signed with some secret.
-    flood = [
-        handler(stripe_on(f"made-up-{i}-{uuid.uuid4().hex[:6]}", known_secret)[0], lambda_context)
-        for i in range(40)
-    ]
-    during_flood = handler(stripe_on(known, known_secret)[0], lambda_context)
-    lookups_in_first_period = calls["GetSecretValue"]
-    clock.offset_s += 31
-    handler(stripe_on(f"made-up-later-{uuid.uuid4().hex[:6]}", known_secret)[0], lambda_context)
+    def flood(count: int) -> list[dict[str, Any]]:
+        # Made-up names, each with a well-formed delivery signed with some secret.
+        return [
+            handler(stripe_on(f"made-up-{uuid.uuid4().hex[:8]}", known_secret)[0], lambda_context)
+            for _ in range(count)
+        ]
 
-    for answer in flood:
+    answers = flood(40)
+    during_flood = handler(stripe_on(known, known_secret)[0], lambda_context)
+    first_period = Counter(calls)
+    clock.offset_s += 31  # the next period: one more lookup, the listing is still fresh
+    answers += flood(20)
+
+    for answer in answers:
         assert (answer["statusCode"], answer["headers"], answer["body"]) == (
             bad_signature["statusCode"],
             bad_signature["headers"],
@@ -165,8 +171,41 @@ def test_unknown_accounts_answer_as_a_bad_signature_and_a_flood_costs_one_lookup
     assert bad_signature["body"] == BAD_SIGNATURE_BODY
     # A known account is served from its cached secret all along.
     assert status_of(during_flood) == 200
-    assert lookups_in_first_period == 1
-    assert calls["GetSecretValue"] == 2
+    assert (first_period["GetSecretValue"], first_period["ListSecrets"]) == (1, 1)
+    assert (calls["GetSecretValue"], calls["ListSecrets"]) == (2, 1)
+
+
+def test_a_trickle_of_made_up_names_does_not_keep_existing_accounts_out(
+    aws: MotoServer, make_pipeline: PipelineFactory, clock: Clock, lambda_context: LambdaContext
+) -> None:
+    # An attacker sends one made-up name per period, each just before a genuine delivery for
+    # an account this instance has not seen yet (a fresh instance has seen none).
+    genuine = [new_account(aws, "stripe") for _ in range(4)]
+    handler = make_pipeline("stripe", HOOKGATE_UNKNOWN_ACCOUNT_SECONDS="10").handle_lambda
+    statuses = []
+    for account, secret in genuine:
+        handler(stripe_on(f"made-up-{uuid.uuid4().hex[:8]}", secret)[0], lambda_context)
+        statuses.append(status_of(handler(stripe_on(account, secret)[0], lambda_context)))
+        clock.offset_s += 10.5
+
+    assert statuses == [200] * len(genuine)
+
+
+def test_an_account_added_during_a_flood_is_served_once_the_listing_is_renewed(
+    aws: MotoServer, make_pipeline: PipelineFactory, clock: Clock, lambda_context: LambdaContext
+) -> None:
+    handler = make_pipeline(
+        "stripe", HOOKGATE_UNKNOWN_ACCOUNT_SECONDS="300", HOOKGATE_ACCOUNT_INDEX_SECONDS="60"
+    ).handle_lambda
+    for _ in range(2):  # the first starts the pause, the second takes the listing
+        handler(stripe_on(f"made-up-{uuid.uuid4().hex[:8]}", "whsec_x")[0], lambda_context)
+    account, secret = new_account(aws, "stripe")
+
+    before = handler(stripe_on(account, secret)[0], lambda_context)
+    clock.offset_s += 61
+    after = handler(stripe_on(account, secret, timestamp=int(clock()))[0], lambda_context)
+
+    assert (status_of(before), status_of(after)) == (401, 200)
 
 
 @pytest.mark.parametrize(
@@ -478,3 +517,44 @@ def test_slack_url_verification_is_answered_only_with_the_account_s_secret(
     assert (genuine["statusCode"], json.loads(genuine["body"])) == (200, {"challenge": challenge})
     assert bare_secret["statusCode"] == 401
     assert bus.seen(settle_s=0.3) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "query"),
+    [
+        ("dropbox", [("challenge", "abc123")]),
+        ("msgraph", [("validationToken", "abc123")]),
+        ("meta", [("hub.mode", "subscribe"), ("hub.challenge", "1"), ("hub.verify_token", "t")]),
+        ("twitter", [("crc_token", "abc123")]),
+    ],
+)
+def test_unsigned_handshakes_do_not_tell_which_accounts_exist(
+    provider: str,
+    query: list[tuple[str, str]],
+    aws: MotoServer,
+    make_pipeline: PipelineFactory,
+    lambda_context: LambdaContext,
+) -> None:
+    # An account whose secret is of the provider's kind but unknown to the caller, as an
+    # attacker probing names would find it.
+    existing, _ = new_account(aws, provider)
+    handler = make_pipeline(provider).handle_lambda
+    method = "POST" if provider == "msgraph" else "GET"
+
+    def probe(account: str) -> tuple[int, str]:
+        event = shapes.rest_v1(
+            method=method, path=f"/webhooks/{provider}", headers=[], body=b"", query=query,
+            account=account,
+        )  # fmt: skip
+        response = handler(event, lambda_context)
+        return response["statusCode"], response["body"]
+
+    known = probe(existing)
+    unknown = probe(f"nobody-{uuid.uuid4().hex[:8]}")
+
+    if provider == "twitter":
+        # X's CRC answer is an HMAC with the account's secret: only an account can give it.
+        assert known[0] == 200
+        assert unknown == (401, BAD_SIGNATURE_BODY)
+    else:
+        assert unknown == known

@@ -98,7 +98,12 @@ def test_function_policies_are_least_privilege() -> None:
         confirms = [{"Sid": "ConfirmSnsSubscriptions", "Effect": "Allow",
                      "Action": "sns:ConfirmSubscription",
                      "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}]  # fmt: skip
-        assert others == (confirms if provider_of(properties) == "sns" else [])
+        list_accounts = {"Sid": "ListAccounts", "Effect": "Allow",
+                         "Action": "secretsmanager:ListSecrets", "Resource": "*"}  # fmt: skip
+        assert others == [list_accounts, *(confirms if provider_of(properties) == "sns" else [])]
+        assert properties["Environment"]["Variables"]["HOOKGATE_ACCOUNT_SECRETS"] == {
+            "Fn::Sub": f"${{AWS::StackName}}/{provider_of(properties)}"
+        }
 
 
 def test_account_secret_prefix_reaches_no_other_provider_s_secrets() -> None:

@@ -65,10 +65,13 @@ def test_template_function_route_methods_and_secret_follow_the_definition(name: 
     resources = template.load()["Resources"]
 
     assert properties["CodeUri"] == f"functions/{name}/"
-    routes = {m for (m, path), fid in template.api_routes().items() if fid == logical_id}
-    paths = {path for (m, path), fid in template.api_routes().items() if fid == logical_id}
-    assert routes == set(definition.methods)
-    assert paths == {f"/webhooks/{name}"}
+    routes = {route for route, fid in template.api_routes().items() if fid == logical_id}
+    # Every method on the bare route and on the accounts' route alike.
+    assert routes == {
+        (method, path)
+        for method in definition.methods
+        for path in (f"/webhooks/{name}", f"/webhooks/{name}/{{account}}")
+    }
     secret = resources[properties["Environment"]["Variables"]["HOOKGATE_SECRET_ID"]["Ref"]]
     assert secret["Properties"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}/{name}"}
     assert secret["Properties"]["Description"].strip() == definition.deployment.secret

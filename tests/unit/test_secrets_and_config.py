@@ -97,3 +97,23 @@ def test_settings_missing_variable_is_named(missing: str) -> None:
 def test_settings_bad_number_is_configuration_error(value: str) -> None:
     with pytest.raises(ConfigurationError, match="HOOKGATE_TOLERANCE_SECONDS"):
         Settings.from_env({**REQUIRED_ENV, "HOOKGATE_TOLERANCE_SECONDS": value}, provider="x")
+
+
+@pytest.mark.parametrize(
+    ("secret_id", "prefix", "expected"),
+    [
+        # CloudFormation's Ref of a secret is its ARN: accounts need the template's prefix.
+        ("arn:aws:secretsmanager:us-east-1:1:secret:prod/stripe-AbC12x", "", None),
+        (
+            "arn:aws:secretsmanager:us-east-1:1:secret:prod/stripe-AbC12x",
+            "prod/stripe",
+            "prod/stripe",
+        ),
+        ("prod/stripe", "", "prod/stripe"),
+        ("prod/stripe", "other/stripe/", "other/stripe"),
+    ],
+)
+def test_settings_account_secrets_prefix(secret_id: str, prefix: str, expected: str | None) -> None:
+    env = {**REQUIRED_ENV, "HOOKGATE_SECRET_ID": secret_id, "HOOKGATE_ACCOUNT_SECRETS": prefix}
+
+    assert Settings.from_env(env, provider="stripe").account_secrets == expected

@@ -109,10 +109,12 @@ def build_pipeline(
         settings,
         secrets=AccountSecrets(
             settings.secret_id,
+            account_prefix=settings.account_secrets,
             client=client("secretsmanager"),
             max_age_s=settings.secret_max_age_s,
             capacity=settings.account_cache_size,
             unknown_for_s=settings.unknown_account_s,
+            index_max_age_s=settings.account_index_s,
             clock=clock,
         ),
         guard=ReplayGuard(

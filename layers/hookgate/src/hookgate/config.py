@@ -9,6 +9,8 @@ from hookgate.errors import ConfigurationError
 
 __all__ = [
     "ENV_ACCOUNT_CACHE_SIZE",
+    "ENV_ACCOUNT_INDEX_SECONDS",
+    "ENV_ACCOUNT_SECRETS",
     "ENV_EVENT_BUS",
     "ENV_MAX_BODY_BYTES",
     "ENV_PAYLOAD_BUCKET",
@@ -33,8 +35,10 @@ ENV_PUBLIC_URL = "HOOKGATE_PUBLIC_URL"
 ENV_SECRET_MAX_AGE_SECONDS = "HOOKGATE_SECRET_MAX_AGE_SECONDS"  # noqa: S105
 ENV_REPLAY_TTL_SECONDS = "HOOKGATE_REPLAY_TTL_SECONDS"
 ENV_MAX_BODY_BYTES = "HOOKGATE_MAX_BODY_BYTES"
+ENV_ACCOUNT_SECRETS = "HOOKGATE_ACCOUNT_SECRETS"
 ENV_ACCOUNT_CACHE_SIZE = "HOOKGATE_ACCOUNT_CACHE_SIZE"
 ENV_UNKNOWN_ACCOUNT_SECONDS = "HOOKGATE_UNKNOWN_ACCOUNT_SECONDS"
+ENV_ACCOUNT_INDEX_SECONDS = "HOOKGATE_ACCOUNT_INDEX_SECONDS"
 
 DEFAULT_TOLERANCE_S = 300
 DEFAULT_SECRET_MAX_AGE_S = 300
@@ -44,8 +48,10 @@ DEFAULT_REPLAY_TTL_S = 7 * 24 * 3600
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 #: Accounts whose secrets one execution environment keeps (least recently used go first).
 DEFAULT_ACCOUNT_CACHE_SIZE = 2048
-#: After a made-up account name, names not cached are refused without a lookup this long.
+#: After a made-up account name, names neither cached nor listed are refused this long...
 DEFAULT_UNKNOWN_ACCOUNT_S = 10
+#: ... and the listing of the provider's accounts that decides it is at most this old.
+DEFAULT_ACCOUNT_INDEX_S = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +68,11 @@ class Settings:
     secret_max_age_s: int = DEFAULT_SECRET_MAX_AGE_S
     replay_ttl_s: int = DEFAULT_REPLAY_TTL_S
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: The name prefix of the accounts' secrets (`<stack>/<provider>`); None: no accounts.
+    account_secrets: str | None = None
     account_cache_size: int = DEFAULT_ACCOUNT_CACHE_SIZE
     unknown_account_s: int = DEFAULT_UNKNOWN_ACCOUNT_S
+    account_index_s: int = DEFAULT_ACCOUNT_INDEX_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, provider: str | None = None) -> Settings:
@@ -98,13 +107,27 @@ class Settings:
             ),
             replay_ttl_s=_positive_int(environ, ENV_REPLAY_TTL_SECONDS, DEFAULT_REPLAY_TTL_S),
             max_body_bytes=_positive_int(environ, ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+            account_secrets=_account_secrets(environ),
             account_cache_size=_positive_int(
                 environ, ENV_ACCOUNT_CACHE_SIZE, DEFAULT_ACCOUNT_CACHE_SIZE
             ),
             unknown_account_s=_positive_int(
                 environ, ENV_UNKNOWN_ACCOUNT_SECONDS, DEFAULT_UNKNOWN_ACCOUNT_S
             ),
+            account_index_s=_positive_int(
+                environ, ENV_ACCOUNT_INDEX_SECONDS, DEFAULT_ACCOUNT_INDEX_S
+            ),
         )
+
+
+def _account_secrets(environ: Mapping[str, str]) -> str | None:
+    # template.yaml sets the prefix; without it, a secret id that is a name is one (its
+    # accounts are `<name>/<account>`), but an ARN, as CloudFormation's `Ref` gives, is not.
+    prefix = environ.get(ENV_ACCOUNT_SECRETS, "").strip().rstrip("/")
+    if prefix:
+        return prefix
+    secret_id = environ.get(ENV_SECRET_ID, "")
+    return None if secret_id.startswith("arn:") else secret_id or None
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -26,6 +26,7 @@ from hookgate.errors import (
     DownstreamError,
     HookgateError,
     MethodNotAllowed,
+    UnknownAccount,
 )
 from hookgate.material import SecretMaterial
 from hookgate.payload import body_fields, parse_payload
@@ -36,6 +37,8 @@ from hookgate.verify import DEFAULT_EVENT_TYPE
 __all__ = ["METRICS_NAMESPACE", "Pipeline", "json_response"]
 
 METRICS_NAMESPACE = "Hookgate"
+#: A secret that verifies nothing (no signing secret, key or token).
+NO_SECRET = SecretMaterial(signing_secrets=())
 
 
 def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,7 +157,7 @@ class Pipeline:
         if request.method not in provider.methods:
             raise MethodNotAllowed()
         if provider.handshake is not None and provider.handshake_before_verify:
-            reply = provider.handshake(request, self._secrets.current(account), None)
+            reply = self._handshake_before_verify(request)
             if reply is not None:
                 return self._answer_handshake(reply, account)
         verification, secret = self._verify(request)
@@ -233,6 +236,23 @@ class Pipeline:
         if reply.confirm is not None:
             self._subscriptions.confirm(reply.confirm)
         return reply.to_lambda(), {"outcome": "handshake"}
+
+    def _handshake_before_verify(self, request: Request) -> Reply | None:
+        """The provider's answer to a handshake that comes unsigned (None: not one).
+
+        For an unknown account it is given a secret that matches nothing: a handshake that
+        needs no secret (Dropbox's echo) is answered as for any account, and one that checks a
+        token is refused as a wrong token, so that neither tells which account names exist.
+        """
+        assert self.provider.handshake is not None
+        try:
+            secret = self._secrets.current(request.account)
+        except UnknownAccount:
+            try:
+                return self.provider.handshake(request, NO_SECRET, None)
+            except ConfigurationError:  # it needs a secret, which the account does not have
+                raise UnknownAccount() from None
+        return self.provider.handshake(request, secret, None)
 
     def _verify(self, request: Request) -> tuple[Verification, SecretMaterial]:
         """How `request` verified, and with which secret value (its account's)."""

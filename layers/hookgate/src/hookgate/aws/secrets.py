@@ -126,6 +126,9 @@ class SecretStore:
         return True
 
     def _read(self, *, force: bool) -> SecretMaterial:
+        if self._raw is None:
+            # The first read is as fresh as a forced one: a miss right after it re-reads nothing.
+            self._last_forced_at = self._clock()
         try:
             raw = self._provider.get(self._secret_id, max_age=self._max_age_s, force_fetch=force)
         except GetParameterError as exc:
@@ -142,9 +145,12 @@ class SecretStore:
         return self._material
 
 
-#: No such secret, or one scheduled for deletion (`hookgate account remove`), which Secrets
-#: Manager refuses to read with an InvalidRequestException.
-_MISSING_CODES = frozenset({"ResourceNotFoundException", "InvalidRequestException"})
+#: No such secret; one scheduled for deletion (`hookgate account remove`), which Secrets
+#: Manager refuses to read with an InvalidRequestException; or one the function may not read
+#: (IAM answers AccessDenied for a name outside its own prefix).
+_MISSING_CODES = frozenset(
+    {"ResourceNotFoundException", "InvalidRequestException", "AccessDeniedException"}
+)
 
 
 def _is_not_found(error: BaseException | None) -> bool:
@@ -156,33 +162,46 @@ def _is_not_found(error: BaseException | None) -> bool:
 class AccountSecrets:
     """The bare route's secret and every account's, each a `SecretStore` of its own.
 
-    An account's secret is `<secret_id>/<account>`, read the first time the account is seen
-    (one `GetSecretValue`) and then kept like the bare route's. The stores are an LRU of at
-    most `capacity` accounts. An account with no secret is `UnknownAccount`; after one, names
-    not in the LRU are refused without a call for `unknown_for_s` seconds, so the calls a
-    flood of random names can cause are bounded by time, not by the flood. A new account's
-    first delivery inside such a period is refused too; providers retry refused deliveries.
+    An account's secret is `<account_prefix>/<account>`, read the first time the account is
+    seen (one `GetSecretValue`) and then kept like the bare route's, in an LRU of at most
+    `capacity` accounts. An account without a secret is `UnknownAccount`.
+
+    Made-up names must not become Secrets Manager calls, nor keep genuine accounts out. A name
+    found to have no secret is refused without a call for `unknown_for_s` seconds; and after
+    it, other names not in the LRU are looked up for
+    `unknown_for_s` seconds only if they are in the index, a listing of the provider's account
+    secrets (`ListSecrets`) taken at most once per `index_max_age_s`. A flood of random names
+    thus costs one `GetSecretValue` per `unknown_for_s` and one listing per `index_max_age_s`,
+    while every existing account is still served; an account created during the flood is
+    served once the index next lists it.
     """
 
     def __init__(
         self,
         secret_id: str,
         *,
-        client: SecretsManagerClient | None = None,
+        account_prefix: str | None,
+        client: SecretsManagerClient,
         max_age_s: int = 300,
         capacity: int,
         unknown_for_s: float,
+        index_max_age_s: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._secret_id = secret_id
+        self._prefix = account_prefix
         self._client = client
         self._max_age_s = max_age_s
         self._capacity = capacity
         self._unknown_for_s = unknown_for_s
+        self._index_max_age_s = index_max_age_s
         self._clock = clock
         self._default = self._store(secret_id)
         self._accounts: OrderedDict[str, SecretStore] = OrderedDict()
-        self._lookups_resume_at = -math.inf
+        #: Names found to have no secret, until when they are refused without a call.
+        self._missing: OrderedDict[str, float] = OrderedDict()
+        self._paused_until = -math.inf
+        self._index: frozenset[str] = frozenset()
+        self._index_taken_at = -math.inf
 
     def _store(self, secret_id: str) -> SecretStore:
         return SecretStore(
@@ -193,7 +212,7 @@ class AccountSecrets:
         """The secret of `account` (None: the bare route's).
 
         Raises:
-            UnknownAccount: the account has no secret (or lookups are paused after one).
+            UnknownAccount: the account has no secret.
             DownstreamError: Secrets Manager could not be read.
             ConfigurationError: the secret value is malformed.
         """
@@ -203,9 +222,14 @@ class AccountSecrets:
         if cached is not None:
             self._accounts.move_to_end(account)
             return self._guarded(account, cached.current)
-        if self._clock() < self._lookups_resume_at:
+        if self._prefix is None:
+            raise UnknownAccount()  # accounts are not configured (HOOKGATE_ACCOUNT_SECRETS)
+        now = self._clock()
+        if self._missing.get(account, -math.inf) > now:
             raise UnknownAccount()
-        store = self._store(f"{self._secret_id}/{account}")
+        if now < self._paused_until and account not in self._listed():
+            raise UnknownAccount()
+        store = self._store(f"{self._prefix}/{account}")
         material = self._guarded(account, store.current)
         self._accounts[account] = store
         if len(self._accounts) > self._capacity:
@@ -218,13 +242,17 @@ class AccountSecrets:
         return self._guarded(account, store.refreshed) if store is not None else None
 
     def store_first(self, account: str | None, value: str) -> bool:
-        """`SecretStore.store_first` for `account`'s secret, which must exist.
+        """`SecretStore.store_first` for a known account's secret (or the bare route's).
 
         Raises:
             UnknownAccount: the account has no secret.
             DownstreamError: Secrets Manager could not be read or written.
         """
-        store = self._known(account) or self._store(f"{self._secret_id}/{account}")
+        store = self._known(account)
+        if store is None:
+            self.current(account)  # raises UnknownAccount, or makes the account known
+            store = self._known(account)
+        assert store is not None
         return self._guarded(account, lambda: store.store_first(value))
 
     def _known(self, account: str | None) -> SecretStore | None:
@@ -236,7 +264,38 @@ class AccountSecrets:
         try:
             return read()
         except SecretMissing:
-            # Deleted since (`hookgate account remove`), or never there.
+            # Never there, or deleted since (`hookgate account remove`).
             self._accounts.pop(account, None)
-            self._lookups_resume_at = self._clock() + self._unknown_for_s
+            self._paused_until = self._clock() + self._unknown_for_s
+            self._missing[account] = self._paused_until
+            self._missing.move_to_end(account)
+            if len(self._missing) > self._capacity:
+                self._missing.popitem(last=False)
             raise UnknownAccount() from None
+
+    def _listed(self) -> frozenset[str]:
+        """The account names the index holds, listed again when older than its max age.
+
+        A listing that fails keeps the names listed before: the request that asked is refused
+        like any unknown name (a 401, never a 5xx for a request nobody has authenticated).
+        """
+        now = self._clock()
+        if now - self._index_taken_at < self._index_max_age_s:
+            return self._index
+        self._index_taken_at = now
+        prefix = f"{self._prefix}/"
+        names = set()
+        try:
+            pages = self._client.get_paginator("list_secrets").paginate(
+                Filters=[{"Key": "name", "Values": [prefix]}],
+                PaginationConfig={"PageSize": 100},
+            )
+            for page in pages:
+                for entry in page.get("SecretList", []):
+                    name = entry.get("Name", "")
+                    if name.startswith(prefix) and "DeletedDate" not in entry:
+                        names.add(name.removeprefix(prefix))
+        except (BotoCoreError, ClientError, DownstreamError):
+            return self._index
+        self._index = frozenset(names)
+        return self._index

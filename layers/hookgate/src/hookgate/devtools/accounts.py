@@ -68,9 +68,17 @@ def add(
     Raises:
         AccountError: the name is not an account name, or the secret exists already.
     """
-    deployment = providers.get(provider).deployment
+    definition = providers.get(provider)
+    deployment = definition.deployment
     name = secret_name(stack, provider, account)
     placeholder = value is None and deployment.initial_secret is None
+    if placeholder and definition.local.stored_secret is not str:
+        # A random string is no key, topic list or JSON of this provider's kind: requests
+        # would then fail as a misconfiguration rather than as a wrong signature.
+        raise AccountError(
+            f"a {deployment.title} secret is not a plain string: give it with --secret-file "
+            "(docs/providers.md says what it holds)"
+        )
     if value is None:
         value = deployment.initial_secret or secrets.token_urlsafe(36)
     try:

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
@@ -344,6 +345,7 @@ def _account(args: argparse.Namespace) -> int:
         if args.secret_file is not None:
             value = _secret(args, local_default=False)
         elif args.dev:
+            _require_local_endpoint()
             value = _local_stored_secret(provider, args.account)
         added = accounts.add(
             client, stack=args.stack, provider=provider, account=args.account, value=value
@@ -376,6 +378,14 @@ def _aws_problem(error: Exception) -> str:
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code", "error"))
     return type(error).__name__
+
+
+def _require_local_endpoint() -> None:
+    # A dev secret is in hookgate's source: stored in a real account, anyone could sign for it.
+    host = urlsplit(os.environ.get("AWS_ENDPOINT_URL", "")).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise UsageError("--dev stores a published dev secret: only with AWS_ENDPOINT_URL set "
+                         "to a local emulator (such as make run's)")  # fmt: skip
 
 
 def _local_stored_secret(provider: str, account: str) -> str:
