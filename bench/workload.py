@@ -47,11 +47,10 @@ def body_of_size(provider: str, size_bytes: int) -> bytes:
     return json.dumps(envelope).encode()
 
 
-def delivery_event(case: Case) -> dict[str, Any]:
-    """A fresh, signed API Gateway REST event for the case."""
+def delivery_event(case: Case, account: str | None = None) -> dict[str, Any]:
+    """A fresh, signed API Gateway REST event for the case, on the bare route or `account`'s."""
     body = body_of_size(case.provider, SIZES[case.size])
-    delivery = make_delivery(case.provider, SECRETS[case.provider], body=body)
-    return rest_event(
-        "POST", f"https://api.example.com/prod/webhooks/{case.provider}",
-        delivery.headers.items(), delivery.body,
-    )  # fmt: skip
+    url = f"https://api.example.com/prod/webhooks/{case.provider}"
+    url += f"/{account}" if account else ""
+    delivery = make_delivery(case.provider, SECRETS[case.provider], body=body, url=url)
+    return rest_event("POST", url, delivery.headers.items(), delivery.body)

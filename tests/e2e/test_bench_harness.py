@@ -36,6 +36,9 @@ def test_quick_bench_writes_reports_with_every_figure_and_its_floor(tmp_path: Pa
     assert {r["case"] for r in results["verify_throughput"]} == cases
     assert {r["scheme"] for r in results["verify_throughput"]} == {"hmac-sha256", "ed25519"}
     assert {r["side"] for r in results["end_to_end"]} == {"hookgate", "floor"}
+    # Each account's secret is read once, when it is first seen, and never on the warm path.
+    assert [(r["accounts"], r["secret_reads_warming"], r["secret_reads_warm"])
+            for r in results["accounts"]] == [(0, 1, 0), (1, 1, 0), (50, 50, 0)]  # fmt: skip
     layer = results["layer"]
     assert layer["zipped_mib"] > 0
     # Python 3.13 is to be had here (Debian's, as `make sam-local` uses), so the layer carries
