@@ -40,6 +40,10 @@ def instructions(outputs: Iterable[Mapping[str, str]]) -> list[str]:
             lines.append(f"  then set its secret: {shlex.join(command)}")
     if "EventBusName" in values:
         lines.append(f"Events are published on the bus {values['EventBusName']}.")
+    lines.append(
+        "More accounts of a provider, each with its own secret and URL: "
+        "hookgate account add <provider> <account> --stack <stack> --endpoint <its URL above>"
+    )
     return lines
 
 

@@ -138,12 +138,6 @@ def _function(p: Provider) -> str:
               Resource:
                 - !Ref {logical}Secret
                 - !Sub "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:${{AWS::StackName}}/{p.name}/*"
-            # Which accounts exist, asked only while made-up account names are arriving.
-            # ListSecrets has no resource scope: it shows secret names, never their values.
-            - Sid: ListAccounts
-              Effect: Allow
-              Action: secretsmanager:ListSecrets
-              Resource: "*"
             - Sid: ReplayGuard
               Effect: Allow
               Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem]
@@ -152,6 +146,12 @@ def _function(p: Provider) -> str:
               Effect: Allow
               Action: s3:PutObject
               Resource: !Sub "${{PayloadBucket.Arn}}/*"
+            # Which accounts exist, asked only while made-up account names are arriving.
+            # ListSecrets has no resource scope: it shows secret names, never their values.
+            - Sid: ListAccounts
+              Effect: Allow
+              Action: secretsmanager:ListSecrets
+              Resource: "*"
 {confirms}      Events:
 {events}    Metadata:
       BuildMethod: makefile

@@ -24,7 +24,7 @@ import requests
 from dev import template
 from dev.local.emulator import LocalResources, MotoServer, free_port
 from dev.local.gateway import Gateway
-from dev.local.samples import DEV_SECRETS, sample
+from dev.local.samples import DEMO_ACCOUNTS, DEV_SECRETS, sample
 from dev.local.stack import start_functions
 from dev.runtime.rie import LambdaFunction
 from dev.samlocal.events import write_events
@@ -207,6 +207,8 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
         banner = "".join(lines)
         assert f"POST http://127.0.0.1:{port}/webhooks/stripe" in banner
         assert DEV_SECRETS["stripe"] in banner  # dev secrets are printed for the user
+        for account in DEMO_ACCOUNTS["stripe"]:
+            assert f"account {account}: http://127.0.0.1:{port}/webhooks/stripe/{account}" in banner
 
         # `make send`, another process: PayPal's, SNS's and Plaid's dev signers and the
         # stack's certificates and key endpoint agree.
@@ -227,6 +229,19 @@ def test_make_run_stack_prints_each_event_and_stops_on_ctrl_c() -> None:
             _wait_for(_a_line_with(lines, f"on the bus: hookgate.{provider} ", delivery_id), 30)
             # ... and the delivery's own line: provider, type, id, outcome, status
             _wait_for(_a_line_with(lines, delivery_id, event_type, "published (200"), 10)
+
+        # `make send P=stripe A=acme`: the demo account, signed with its own dev secret.
+        sent = subprocess.run(
+            [sys.executable, "-m", "hookgate", "send", "stripe", "--account", "acme", "--url",
+             f"http://127.0.0.1:{port}/webhooks/stripe"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        delivery_id = sent.stdout.split("stripe delivery ")[1].split()[0]
+        _wait_for(
+            _a_line_with(lines, "on the bus: hookgate.stripe", delivery_id, "account=acme"), 30
+        )
+        _wait_for(_a_line_with(lines, "stripe/acme", delivery_id, "published (200"), 10)
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)

@@ -315,9 +315,10 @@ def test_every_provider_enabled_translates_within_cloudformation_limits(
     paths = api["Properties"]["Body"]["paths"]
     for name in providers.NAMES:
         # Conditional functions make conditional routes: the "enabled" branch.
-        route = paths[f"/webhooks/{name}"]
-        methods = {m.upper() for m in route.get("Fn::If", [None, route])[1]}
-        assert methods == set(providers.get(name).methods), name
+        for path in (f"/webhooks/{name}", f"/webhooks/{name}/{{account}}"):
+            route = paths[path]
+            methods = {m.upper() for m in route.get("Fn::If", [None, route])[1]}
+            assert methods == set(providers.get(name).methods), path
 
 
 #: The layer's packages whose modules a delivery imports (boto3 comes with the runtime).
