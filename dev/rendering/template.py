@@ -195,6 +195,7 @@ def _alarms(p: Provider) -> str:
         ("forged", "bad_signature"),
         ("stale", "stale_timestamp"),
         ("unsigned", "missing_signature"),
+        ("unknown", "unknown_account"),
     )
     metrics = "".join(
         f"""\
@@ -217,7 +218,7 @@ def _alarms(p: Provider) -> str:
     Type: AWS::CloudWatch::Alarm
     Condition: {logical}Enabled
     Properties:
-      AlarmDescription: Many {title} deliveries refused as forged, stale or unsigned
+      AlarmDescription: Many {title} deliveries refused as forged, stale, unsigned or for unknown accounts
       ComparisonOperator: GreaterThanOrEqualToThreshold
       Threshold: !Ref RejectedAlarmThreshold
       EvaluationPeriods: 1
@@ -225,7 +226,7 @@ def _alarms(p: Provider) -> str:
       AlarmActions: !If [NotifiesAlarms, [!Ref AlarmTopicArn], !Ref AWS::NoValue]
       Metrics:
         - Id: refused
-          Expression: forged + stale + unsigned
+          Expression: forged + stale + unsigned + unknown
           Label: refused deliveries
 {metrics}
   {logical}PublishFailedAlarm:

@@ -19,6 +19,7 @@ from dev import template
 from dev.runtime import python as lambda_python
 from hookgate import providers
 from hookgate.aws.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
+from hookgate.errors import Unauthorized
 from tests.conftest import LambdaContext
 from tests.integration.conftest import PipelineFactory
 from tests.support.providers import delivery, event_of
@@ -258,6 +259,13 @@ def test_every_checkov_skip_gives_a_reason() -> None:
         assert len(skip.get("comment", "")) > 20, f"{name} skips {skip['id']} without a reason"
 
 
+def _subclasses(base: type) -> set[type]:
+    found = {base}
+    for sub in base.__subclasses__():
+        found |= _subclasses(sub)
+    return found
+
+
 def test_every_provider_has_rejection_and_publish_failure_alarms() -> None:
     resources = template.load()["Resources"]
 
@@ -272,8 +280,11 @@ def test_every_provider_has_rejection_and_publish_failure_alarms() -> None:
             for dimension in metric["MetricStat"]["Metric"]["Dimensions"]
             if dimension["Name"] == "reason"
         }
-        # The reasons hookgate reports for deliveries that are not proven genuine.
-        assert reasons == {"bad_signature", "stale_timestamp", "missing_signature"}
+        # Every reason hookgate reports for a delivery not proven genuine.
+        assert reasons == {
+            error.reason for error in _subclasses(Unauthorized) if error is not Unauthorized
+        }
+        assert reasons >= {"bad_signature", "stale_timestamp", "missing_signature"}
         failed = resources[f"{name}PublishFailedAlarm"]["Properties"]
         assert failed["MetricName"] == "WebhookPublishFailed"
         assert failed["Dimensions"] == [{"Name": "provider", "Value": provider}]
