@@ -168,3 +168,38 @@ def test_add_without_a_value_is_refused_where_a_placeholder_is_no_secret_of_the_
     assert "--secret-file" in result.stderr
     names = [s["Name"] for s in aws.client("secretsmanager").list_secrets()["SecretList"]]
     assert f"hookgate/{provider}/{account}" not in names
+
+
+def test_add_dev_is_refused_when_secrets_manager_s_own_endpoint_is_elsewhere(
+    aws: MotoServer,
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOOKGATE_"))},
+        **FAKE_CREDENTIALS,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": aws.endpoint,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": "https://secretsmanager.us-east-1.amazonaws.com",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "hookgate", "account", "add", "stripe", fresh_name(), "--dev"],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert "only with AWS_ENDPOINT_URL" in result.stderr
+
+
+def test_add_refuses_a_malformed_secret_file(
+    account_cli: Any, aws: MotoServer, tmp_path: Path
+) -> None:
+    account = fresh_name()
+    secret_file = tmp_path / "secret.json"
+    secret_file.write_text('{"signing_secrets": [1]}')
+
+    result = account_cli("add", "stripe", account, "--secret-file", str(secret_file))
+
+    assert result.returncode == 2
+    assert "malformed" in result.stderr
+    names = [s["Name"] for s in aws.client("secretsmanager").list_secrets()["SecretList"]]
+    assert f"hookgate/stripe/{account}" not in names

@@ -16,13 +16,16 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from dev.local.emulator import LocalResources, MotoServer
+from dev.local.faults import Fault, FaultProxy
 from hookgate import providers
 from hookgate.devtools.simulate import make_delivery
 from hookgate.material import SecretMaterial
 from tests.conftest import LOGS, Bus, LambdaContext
 from tests.integration.conftest import SERVICES, Clock, PipelineFactory, replay_records
+from tests.integration.test_faults import lambda_clients
 from tests.support import shapes
 from tests.support.deliveries import stripe_event
 from tests.support.leaks import remember_secret
@@ -553,8 +556,94 @@ def test_unsigned_handshakes_do_not_tell_which_accounts_exist(
     unknown = probe(f"nobody-{uuid.uuid4().hex[:8]}")
 
     if provider == "twitter":
-        # X's CRC answer is an HMAC with the account's secret: only an account can give it.
-        assert known[0] == 200
-        assert unknown == (401, BAD_SIGNATURE_BODY)
+        # X's CRC answer is an HMAC with the account's secret; an unknown account's is one with
+        # a key nobody knows, of the same form.
+        assert (known[0], unknown[0]) == (200, 200)
+        assert unknown[1] != known[1]
+        assert len(json.loads(unknown[1])["response_token"]) == len(
+            json.loads(known[1])["response_token"]
+        )
     else:
         assert unknown == known
+
+
+def test_a_failed_lookup_is_a_503_and_made_up_names_after_it_cost_no_call(
+    aws: MotoServer, make_pipeline: PipelineFactory, lambda_context: LambdaContext
+) -> None:
+    existing, secret = new_account(aws, "stripe")
+    proxy = FaultProxy(aws.endpoint).start()
+    try:
+        clients = lambda_clients(proxy.endpoint)
+        calls: Counter[str] = Counter()
+        clients["secretsmanager"].meta.events.register(
+            "before-call", lambda model, **_: calls.update([model.name])
+        )
+        handler = make_pipeline("stripe", clients=clients).handle_lambda
+        # Secrets Manager throttles the lookup (and botocore's one retry of it).
+        proxy.inject(Fault("secretsmanager:GetSecretValue", "throttle", times=2))
+        first = handler(stripe_on(f"made-up-{uuid.uuid4().hex[:8]}", secret)[0], lambda_context)
+        proxy.clear()
+        reads_after_first = calls["GetSecretValue"]
+        flood = [
+            handler(stripe_on(f"made-up-{uuid.uuid4().hex[:8]}", secret)[0], lambda_context)
+            for _ in range(20)
+        ]
+        genuine = handler(stripe_on(existing, secret)[0], lambda_context)
+    finally:
+        proxy.stop()
+
+    # It may have been a genuine account: the provider must retry.
+    assert first["statusCode"] == 503
+    assert {r["statusCode"] for r in flood} == {401}
+    assert calls["GetSecretValue"] == reads_after_first + 1  # the existing account's read only
+    assert status_of(genuine) == 200
+
+
+def test_a_listing_cut_short_goes_on_from_where_it_stopped(
+    aws: MotoServer, make_pipeline: PipelineFactory, clock: Clock, lambda_context: LambdaContext
+) -> None:
+    # More accounts than one page of the listing (100), as another provider's, so that no
+    # other test's accounts are listed.
+    secrets = aws.client("secretsmanager")
+    prefix = f"hookgate/paging-{uuid.uuid4().hex[:6]}"
+    names = [f"acct-{i:03d}" for i in range(150)]
+    for name in names:
+        secrets.create_secret(Name=f"{prefix}/{name}", SecretString="whsec_paging")
+    remember_secret("whsec_paging")
+    clients, calls = counting(aws)
+    pages: list[int] = []
+
+    def cut_second_page(model: Any, **_: Any) -> None:
+        if model.name == "ListSecrets":
+            pages.append(len(pages))
+            if len(pages) == 2:  # as a request's deadline would
+                raise EndpointConnectionError(endpoint_url=aws.endpoint)
+
+    clients["secretsmanager"].meta.events.register("before-call", cut_second_page)
+    handler = make_pipeline(
+        "stripe", clients=clients, HOOKGATE_ACCOUNT_SECRETS=prefix
+    ).handle_lambda
+    handler(stripe_on(f"made-up-{uuid.uuid4().hex[:8]}", "whsec_paging")[0], lambda_context)
+    last = sorted(names)[-1]  # on the second page, whatever the listing's order
+
+    cut_short = handler(stripe_on(last, "whsec_paging")[0], lambda_context)
+    clock.offset_s += 2  # past the retry interval
+    resumed = handler(stripe_on(last, "whsec_paging", timestamp=int(clock()))[0], lambda_context)
+
+    assert (status_of(cut_short), status_of(resumed)) == (401, 200)
+    # Page one, page two cut short, page two again: not the whole listing over.
+    assert calls["ListSecrets"] == 3
+
+
+def test_a_malformed_account_secret_is_read_once_not_per_request(
+    aws: MotoServer, make_pipeline: PipelineFactory, lambda_context: LambdaContext
+) -> None:
+    account, _ = new_account(aws, "stripe", stored='{"signing_secrets": [1]}')
+    clients, calls = counting(aws)
+    handler = make_pipeline("stripe", clients=clients).handle_lambda
+
+    answers = [handler(stripe_on(account, "whsec_x")[0], lambda_context) for _ in range(5)]
+
+    # As for the bare route's secret: a misconfiguration the provider's retries outlast.
+    assert {a["statusCode"] for a in answers} == {500}
+    assert calls["GetSecretValue"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -37,8 +38,10 @@ from hookgate.verify import DEFAULT_EVENT_TYPE
 __all__ = ["METRICS_NAMESPACE", "Pipeline", "json_response"]
 
 METRICS_NAMESPACE = "Hookgate"
-#: A secret that verifies nothing (no signing secret, key or token).
-NO_SECRET = SecretMaterial(signing_secrets=())
+#: What a handshake answered before verification is given for an unknown account: a signing
+#: secret nobody knows (made afresh by each execution environment) and no token, so that X's
+#: CRC answer looks as it would for an account and Meta's token is wrong.
+UNKNOWN_ACCOUNT_SECRET = SecretMaterial(signing_secrets=(secrets.token_urlsafe(32),))
 
 
 def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,16 +243,17 @@ class Pipeline:
     def _handshake_before_verify(self, request: Request) -> Reply | None:
         """The provider's answer to a handshake that comes unsigned (None: not one).
 
-        For an unknown account it is given a secret that matches nothing: a handshake that
-        needs no secret (Dropbox's echo) is answered as for any account, and one that checks a
-        token is refused as a wrong token, so that neither tells which account names exist.
+        For an unknown account it is given a secret nobody knows: a handshake that needs no
+        secret (Dropbox's echo) is answered as for any account, one that checks a token is
+        refused as a wrong token, and X's CRC gets an answer of the right form, so that none
+        tells which account names exist.
         """
         assert self.provider.handshake is not None
         try:
             secret = self._secrets.current(request.account)
         except UnknownAccount:
             try:
-                return self.provider.handshake(request, NO_SECRET, None)
+                return self.provider.handshake(request, UNKNOWN_ACCOUNT_SECRET, None)
             except ConfigurationError:  # it needs a secret, which the account does not have
                 raise UnknownAccount() from None
         return self.provider.handshake(request, secret, None)

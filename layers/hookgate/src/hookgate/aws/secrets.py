@@ -8,7 +8,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
@@ -166,14 +166,19 @@ class AccountSecrets:
     seen (one `GetSecretValue`) and then kept like the bare route's, in an LRU of at most
     `capacity` accounts. An account without a secret is `UnknownAccount`.
 
-    Made-up names must not become Secrets Manager calls, nor keep genuine accounts out. A name
-    found to have no secret is refused without a call for `unknown_for_s` seconds; and after
-    it, other names not in the LRU are looked up for
-    `unknown_for_s` seconds only if they are in the index, a listing of the provider's account
-    secrets (`ListSecrets`) taken at most once per `index_max_age_s`. A flood of random names
-    thus costs one `GetSecretValue` per `unknown_for_s` and one listing per `index_max_age_s`,
-    while every existing account is still served; an account created during the flood is
-    served once the index next lists it.
+    Made-up names must not become Secrets Manager calls, nor keep genuine accounts out:
+
+    - a name found to have no secret is refused without a call for `unknown_for_s`;
+    - after such a name, or a lookup that failed, other names not in the LRU are looked up
+      for `unknown_for_s` only if the index holds them: a listing of the provider's account
+      secrets (`ListSecrets`), renewed at most once per `index_max_age_s`, a page at a time
+      across requests (a listing cut short by a request's deadline goes on with the next);
+    - forced re-reads after a miss are at most one per `refresh_interval_s` across accounts,
+      besides each store's own cooldown.
+
+    A flood of random names thus costs one `GetSecretValue` per `unknown_for_s` and one listing
+    per `index_max_age_s`, while every existing account is served; an account created during
+    the flood is served once the listing names it.
     """
 
     def __init__(
@@ -186,6 +191,7 @@ class AccountSecrets:
         capacity: int,
         unknown_for_s: float,
         index_max_age_s: float,
+        refresh_interval_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._prefix = account_prefix
@@ -193,15 +199,15 @@ class AccountSecrets:
         self._max_age_s = max_age_s
         self._capacity = capacity
         self._unknown_for_s = unknown_for_s
-        self._index_max_age_s = index_max_age_s
+        self._refresh_interval_s = refresh_interval_s
         self._clock = clock
         self._default = self._store(secret_id)
         self._accounts: OrderedDict[str, SecretStore] = OrderedDict()
         #: Names found to have no secret, until when they are refused without a call.
         self._missing: OrderedDict[str, float] = OrderedDict()
         self._paused_until = -math.inf
-        self._index: frozenset[str] = frozenset()
-        self._index_taken_at = -math.inf
+        self._next_refresh_at = -math.inf
+        self._index = _AccountIndex(client, f"{account_prefix}/", max_age_s=index_max_age_s)
 
     def _store(self, secret_id: str) -> SecretStore:
         return SecretStore(
@@ -227,19 +233,38 @@ class AccountSecrets:
         now = self._clock()
         if self._missing.get(account, -math.inf) > now:
             raise UnknownAccount()
-        if now < self._paused_until and account not in self._listed():
+        if now < self._paused_until and account not in self._index.names(now):
             raise UnknownAccount()
         store = self._store(f"{self._prefix}/{account}")
-        material = self._guarded(account, store.current)
+        try:
+            material = self._guarded(account, store.current)
+        except DownstreamError:
+            # Throttled or unreachable: made-up names must not go on costing a call each.
+            self._paused_until = self._clock() + self._unknown_for_s
+            raise
+        except ConfigurationError:
+            self._keep(account, store)  # the value read is cached: no call per request
+            raise
+        self._keep(account, store)
+        return material
+
+    def _keep(self, account: str, store: SecretStore) -> None:
         self._accounts[account] = store
+        self._accounts.move_to_end(account)
         if len(self._accounts) > self._capacity:
             self._accounts.popitem(last=False)
-        return material
 
     def refreshed(self, account: str | None) -> SecretMaterial | None:
         """A fresh read of a known secret after a miss (see `SecretStore.refreshed`)."""
         store = self._known(account)
-        return self._guarded(account, store.refreshed) if store is not None else None
+        if store is None:
+            return None
+        if account is not None:
+            now = self._clock()
+            if now < self._next_refresh_at:
+                return None
+            self._next_refresh_at = now + self._refresh_interval_s
+        return self._guarded(account, store.refreshed)
 
     def store_first(self, account: str | None, value: str) -> bool:
         """`SecretStore.store_first` for a known account's secret (or the bare route's).
@@ -273,29 +298,56 @@ class AccountSecrets:
                 self._missing.popitem(last=False)
             raise UnknownAccount() from None
 
-    def _listed(self) -> frozenset[str]:
-        """The account names the index holds, listed again when older than its max age.
 
-        A listing that fails keeps the names listed before: the request that asked is refused
-        like any unknown name (a 401, never a 5xx for a request nobody has authenticated).
-        """
-        now = self._clock()
-        if now - self._index_taken_at < self._index_max_age_s:
-            return self._index
-        self._index_taken_at = now
-        prefix = f"{self._prefix}/"
-        names = set()
+class _AccountIndex:
+    """The names of a provider's accounts, from `ListSecrets` on their name prefix.
+
+    Listed a page at a time as requests ask, so that a listing too long for one request's
+    deadline goes on with the next; the names listed so far count at once. A failed page is
+    tried again after `retry_after_s`. A failure never reaches the request: an unlisted name
+    is refused like any unknown one (a 401, never a 5xx for a request nobody authenticated).
+    """
+
+    def __init__(
+        self, client: Any, prefix: str, *, max_age_s: float, retry_after_s: float = 1.0
+    ) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._max_age_s = max_age_s
+        self._retry_after_s = retry_after_s
+        self._listed: frozenset[str] = frozenset()
+        self._listed_at = -math.inf
+        #: A listing under way: the names so far and the token of the next page.
+        self._partial: set[str] | None = None
+        self._next_token: str | None = None
+        self._next_try_at = -math.inf
+
+    def names(self, now: float) -> frozenset[str] | set[str]:
+        if self._partial is None and now - self._listed_at < self._max_age_s:
+            return self._listed
+        if now < self._next_try_at:
+            return self._listed | (self._partial or set())
+        if self._partial is None:
+            self._partial, self._next_token = set(), None
         try:
-            pages = self._client.get_paginator("list_secrets").paginate(
-                Filters=[{"Key": "name", "Values": [prefix]}],
-                PaginationConfig={"PageSize": 100},
-            )
-            for page in pages:
+            while True:
+                page = self._client.list_secrets(
+                    Filters=[{"Key": "name", "Values": [self._prefix]}],
+                    MaxResults=100,
+                    **({"NextToken": self._next_token} if self._next_token else {}),
+                )
                 for entry in page.get("SecretList", []):
                     name = entry.get("Name", "")
-                    if name.startswith(prefix) and "DeletedDate" not in entry:
-                        names.add(name.removeprefix(prefix))
-        except (BotoCoreError, ClientError, DownstreamError):
-            return self._index
-        self._index = frozenset(names)
-        return self._index
+                    if name.startswith(self._prefix) and "DeletedDate" not in entry:
+                        self._partial.add(name.removeprefix(self._prefix))
+                self._next_token = page.get("NextToken")
+                if not self._next_token:
+                    break
+        except (BotoCoreError, ClientError, DownstreamError) as exc:
+            self._next_try_at = now + self._retry_after_s
+            if isinstance(exc, ClientError):
+                self._next_token = None  # a refused token: start over, keeping the names
+            return self._listed | self._partial
+        self._listed, self._listed_at = frozenset(self._partial), now
+        self._partial = None
+        return self._listed

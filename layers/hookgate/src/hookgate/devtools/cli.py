@@ -8,6 +8,7 @@ Secrets are read from --secret, --secret-file or $HOOKGATE_SECRET and never prin
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import shlex
@@ -344,8 +345,14 @@ def _account(args: argparse.Namespace) -> int:
         value = None
         if args.secret_file is not None:
             value = _secret(args, local_default=False)
+            try:
+                SecretMaterial.parse(value)
+            except ConfigurationError:
+                raise UsageError(
+                    "the secret is malformed (empty, or JSON of the wrong shape)"
+                ) from None
         elif args.dev:
-            _require_local_endpoint()
+            _require_local_endpoint(client)
             value = _local_stored_secret(provider, args.account)
         added = accounts.add(
             client, stack=args.stack, provider=provider, account=args.account, value=value
@@ -370,7 +377,7 @@ def _secrets_client() -> Any:
     try:
         return boto3.client("secretsmanager")
     except NoRegionError:
-        raise UsageError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION") from None
+        raise UsageError("no AWS region: set AWS_DEFAULT_REGION") from None
 
 
 def _aws_problem(error: Exception) -> str:
@@ -380,10 +387,15 @@ def _aws_problem(error: Exception) -> str:
     return type(error).__name__
 
 
-def _require_local_endpoint() -> None:
+def _require_local_endpoint(client: Any) -> None:
     # A dev secret is in hookgate's source: stored in a real account, anyone could sign for it.
-    host = urlsplit(os.environ.get("AWS_ENDPOINT_URL", "")).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    # The client's own endpoint, whichever setting chose it.
+    host = urlsplit(client.meta.endpoint_url).hostname or ""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
         raise UsageError("--dev stores a published dev secret: only with AWS_ENDPOINT_URL set "
                          "to a local emulator (such as make run's)")  # fmt: skip
 
