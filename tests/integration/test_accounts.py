@@ -647,3 +647,23 @@ def test_a_malformed_account_secret_is_read_once_not_per_request(
     # As for the bare route's secret: a misconfiguration the provider's retries outlast.
     assert {a["statusCode"] for a in answers} == {500}
     assert calls["GetSecretValue"] == 1
+
+
+def test_forged_requests_on_many_accounts_force_one_re_read_a_second(
+    aws: MotoServer, make_pipeline: PipelineFactory, clock: Clock, lambda_context: LambdaContext
+) -> None:
+    accounts = [new_account(aws, "stripe") for _ in range(10)]
+    clients, calls = counting(aws)
+    handler = make_pipeline("stripe", clients=clients).handle_lambda
+    for account, secret in accounts:
+        assert status_of(handler(stripe_on(account, secret)[0], lambda_context)) == 200
+    clock.offset_s += 6  # past each account's own re-read cooldown
+    calls.clear()
+
+    forged = [
+        handler(stripe_on(account, "whsec_forged", timestamp=int(clock()))[0], lambda_context)
+        for account, _ in accounts
+    ]
+
+    assert {r["statusCode"] for r in forged} == {401}
+    assert calls["GetSecretValue"] == 1
