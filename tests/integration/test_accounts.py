@@ -667,3 +667,26 @@ def test_forged_requests_on_many_accounts_force_one_re_read_a_second(
 
     assert {r["statusCode"] for r in forged} == {401}
     assert calls["GetSecretValue"] == 1
+
+
+def test_handlers_on_the_secrets_client_do_not_grow_with_the_accounts(
+    aws: MotoServer, make_pipeline: PipelineFactory, lambda_context: LambdaContext
+) -> None:
+    # Each Powertools provider object registers a handler on its client (to name itself in
+    # the User-Agent), never removed: one per account would leak a handler per account read,
+    # and run them all on every Secrets Manager call.
+    accounts = [new_account(aws, "stripe") for _ in range(12)]
+    clients, _ = counting(aws)
+    emitter = clients["secretsmanager"].meta.events._emitter  # botocore's own registry
+
+    def handlers() -> int:
+        return len(list(emitter._handlers.prefix_search("request-created.secrets-manager.x")))
+
+    handler = make_pipeline(
+        "stripe", clients=clients, HOOKGATE_ACCOUNT_CACHE_SIZE="4"
+    ).handle_lambda
+    after_cold_start = handlers()
+    for account, secret in accounts + accounts[:4]:  # the LRU evicts and reads again
+        assert status_of(handler(stripe_on(account, secret)[0], lambda_context)) == 200
+
+    assert handlers() == after_cold_start

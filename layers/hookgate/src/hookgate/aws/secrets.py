@@ -48,12 +48,15 @@ class SecretStore:
         secret_id: str,
         *,
         client: SecretsManagerClient | None = None,
+        provider: SecretsProvider | None = None,
         max_age_s: int = 300,
         refresh_cooldown_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`provider`: a Powertools provider shared with other stores (each new one registers
+        a handler on its client for good), else one of its own for `client`."""
         self._secret_id = secret_id
-        self._provider = SecretsProvider(boto3_client=client)
+        self._provider = provider or SecretsProvider(boto3_client=client)
         self._client = self._provider.client
         self._max_age_s = max_age_s
         self._refresh_cooldown_s = refresh_cooldown_s
@@ -108,7 +111,7 @@ class SecretStore:
         existing = SecretMaterial.parse(current.get("SecretString", ""))
         if existing.signing_secrets:
             # Forget the cached value: deliveries signed with this one may follow at once.
-            self._provider.clear_cache()  # type: ignore[no-untyped-call]
+            self.forget()
             return existing.signing_secrets == material.signing_secrets
         version = uuid.uuid5(_FIRST_SECRET_NAMESPACE, str(current["VersionId"]))
         try:
@@ -121,9 +124,15 @@ class SecretStore:
             raise DownstreamError() from exc
         except BotoCoreError as exc:
             raise DownstreamError() from exc
-        self._provider.clear_cache()  # type: ignore[no-untyped-call]
+        self.forget()
         self._raw, self._material = value, material
         return True
+
+    def forget(self) -> None:
+        """Drop this secret's value from the provider's cache (others' stay)."""
+        cache = self._provider.store
+        for key in [key for key in cache if key[0] == self._secret_id]:
+            cache.pop(key, None)
 
     def _read(self, *, force: bool) -> SecretMaterial:
         if self._raw is None:
@@ -201,6 +210,9 @@ class AccountSecrets:
         self._unknown_for_s = unknown_for_s
         self._refresh_interval_s = refresh_interval_s
         self._clock = clock
+        # One Powertools provider for every store: a provider per store would register one
+        # more handler on the client per account, never removed.
+        self._provider = SecretsProvider(boto3_client=client)
         self._default = self._store(secret_id)
         self._accounts: OrderedDict[str, SecretStore] = OrderedDict()
         #: Names found to have no secret, until when they are refused without a call.
@@ -211,7 +223,7 @@ class AccountSecrets:
 
     def _store(self, secret_id: str) -> SecretStore:
         return SecretStore(
-            secret_id, client=self._client, max_age_s=self._max_age_s, clock=self._clock
+            secret_id, provider=self._provider, max_age_s=self._max_age_s, clock=self._clock
         )
 
     def current(self, account: str | None) -> SecretMaterial:
@@ -252,7 +264,8 @@ class AccountSecrets:
         self._accounts[account] = store
         self._accounts.move_to_end(account)
         if len(self._accounts) > self._capacity:
-            self._accounts.popitem(last=False)
+            _, evicted = self._accounts.popitem(last=False)
+            evicted.forget()
 
     def refreshed(self, account: str | None) -> SecretMaterial | None:
         """A fresh read of a known secret after a miss (see `SecretStore.refreshed`)."""
@@ -290,7 +303,8 @@ class AccountSecrets:
             return read()
         except SecretMissing:
             # Never there, or deleted since (`hookgate account remove`).
-            self._accounts.pop(account, None)
+            if (gone := self._accounts.pop(account, None)) is not None:
+                gone.forget()
             self._paused_until = self._clock() + self._unknown_for_s
             self._missing[account] = self._paused_until
             self._missing.move_to_end(account)
