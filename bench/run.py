@@ -47,6 +47,10 @@ from hookgate.request import Request
 ROOT = template.ROOT
 OUT = ROOT / "bench"
 QUICK = os.environ.get("BENCH_QUICK") == "1"  # a smoke run, for tests of the harness
+#: Where the functions' log lines go while measured in process. One for the whole run: the
+#: Powertools logger keeps the stream it first wrote to, so a closed one would make every
+#: later record a logging error (printed, and timed with the deliveries).
+_DEVNULL = open(os.devnull, "w")  # noqa: SIM115
 
 
 def _ms(ns: float) -> float:
@@ -157,7 +161,7 @@ def warm(
     results, calls = [], {}
     env_base = {"HOOKGATE_REPLAY_TABLE": "replay", "HOOKGATE_EVENT_BUS": "bus",
                 "HOOKGATE_SECRET_ID": "secret", "HOOKGATE_PAYLOAD_BUCKET": "payloads"}  # fmt: skip
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    with contextlib.redirect_stdout(_DEVNULL):
         for case in cases:
             responder = LocalResponder(STORED_SECRETS[case.provider])
             # hookgate's clients carry its own botocore config; the floor's are boto3's defaults,
@@ -224,7 +228,7 @@ def accounts(requests: int, counts: tuple[int, ...]) -> list[dict[str, Any]]:
            "HOOKGATE_SECRET_ID": "hookgate/stripe", "HOOKGATE_PAYLOAD_BUCKET": "payloads",
            "HOOKGATE_ACCOUNT_CACHE_SIZE": str(max(counts))}  # fmt: skip
     results = []
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    with contextlib.redirect_stdout(_DEVNULL):
         for count in (0, *counts):
             names: list[str | None] = [f"account-{i:05d}" for i in range(count)] or [None]
             responder = LocalResponder(STORED_SECRETS["stripe"])
