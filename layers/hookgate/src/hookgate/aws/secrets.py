@@ -1,5 +1,6 @@
 """The provider's secret(s), from Secrets Manager, cached in memory for a bounded time: the
-bare route's, and each account's (`<secret id>/<account>`), read the first time it is seen."""
+bare route's, and each account's (`<account prefix>/<account>`), read the first time it is
+seen."""
 
 from __future__ import annotations
 
@@ -204,7 +205,6 @@ class AccountSecrets:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._prefix = account_prefix
-        self._client = client
         self._max_age_s = max_age_s
         self._capacity = capacity
         self._unknown_for_s = unknown_for_s
