@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events invoke sam-local fuzz load template docs bench build send deploy clean
+.PHONY: help run test lint unit events invoke sam-local fuzz load template docs bench build send deploy clean ip-ranges
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,7 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy, import-linter, generated files, c
 	$(BIN)/lint-imports
 	$(BIN)/python -m dev.rendering.template --check
 	$(BIN)/python -m dev.rendering.docs --check
+	$(BIN)/python -m dev.ipranges --check-age
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 	.venv-checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
@@ -71,6 +72,9 @@ template: $(STAMP) ## Rewrite what the provider definitions decide: template.yam
 	$(BIN)/python -m dev.rendering.template
 	$(BIN)/python -m dev.rendering.docs
 	$(BIN)/python -m dev.samlocal.events --missing
+
+ip-ranges: $(STAMP) ## Read the source ranges providers publish anew (needs a network; deploy after)
+	$(BIN)/python -m dev.ipranges
 
 docs: $(STAMP) ## Rewrite the provider tables in README.md and docs/ from the provider definitions
 	$(BIN)/python -m dev.rendering.docs

@@ -539,7 +539,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Milliseconds. Floor: the same requests made directly with boto3's default client",
         "(the replay record's conditional write with its in-progress expiry, `PutEvents`, the",
-        "completion update; S3 over 240 KiB) and the bare verification; it logs nothing and",
+        "completion update; S3 over 1 MB) and the bare verification; it logs nothing and",
         "emits no metrics, hookgate writes one log record per request carrying its metrics.",
         "Tuned floor: the same, with hookgate's client configuration (`CLIENT_CONFIG` in",
         "`hookgate.aws.clients`: no client-side parameter validation, a fixed User-Agent). The",

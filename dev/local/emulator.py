@@ -148,11 +148,20 @@ def local_refs() -> dict[str, str]:
 class Resolver:
     """Evaluates the few intrinsics the template's names and environment use."""
 
-    def __init__(self, refs: dict[str, str], parameters: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        refs: dict[str, str],
+        parameters: dict[str, str] | None = None,
+        *,
+        document: dict[str, Any] | None = None,
+    ) -> None:
+        """`document` is the template whose parameters and conditions count (template.yaml's
+        by default; SAM's translation of it keeps both)."""
         self._refs = refs
+        self._document = template.load() if document is None else document
         defaults = {
             name: str(spec.get("Default", ""))
-            for name, spec in template.load().get("Parameters", {}).items()
+            for name, spec in self._document.get("Parameters", {}).items()
         }
         self._parameters = {**defaults, **(parameters or {})}
 
@@ -161,6 +170,8 @@ class Resolver:
         if not isinstance(value, dict) or len(value) != 1:
             return value
         [(function, argument)] = value.items()
+        if not (function == "Ref" or function.startswith("Fn::") or function == "Condition"):
+            return value  # a property that happens to be alone in its mapping
         if function == "Ref":
             return None if argument == "AWS::NoValue" else self._ref(argument)
         if function == "Fn::Sub":
@@ -169,10 +180,31 @@ class Resolver:
             condition, if_true, if_false = argument
             return self(if_true if self._condition(condition) else if_false)
         if function == "Fn::Equals":
-            return self(argument[0]) == self(argument[1])
+            # CloudFormation compares strings: a Number parameter's "0" equals the YAML 0.
+            return str(self(argument[0])) == str(self(argument[1]))
         if function == "Fn::Not":
             return not self(argument[0])
+        if function == "Fn::GetAtt":
+            return self._ref(argument if isinstance(argument, str) else ".".join(argument))
+        if function == "Fn::Or":
+            return any(self(item) for item in argument)
+        if function in ("Condition", "Fn::Condition"):  # JSON, and the YAML tag as read
+            return self._condition(argument)
         raise ValueError(f"{function} is not resolved locally")
+
+    def deep(self, value: Any) -> Any:
+        """`value` with every intrinsic in it resolved; AWS::NoValue removes what holds it."""
+        value = self(value)
+        if isinstance(value, dict):
+            resolved = {key: self.deep(item) for key, item in value.items()}
+            return {key: item for key, item in resolved.items() if item is not None}
+        if isinstance(value, list):
+            return [item for item in map(self.deep, value) if item is not None]
+        return value
+
+    def holds(self, condition: str | None) -> bool:
+        """Whether a resource or output with this `Condition` exists."""
+        return condition is None or self._condition(condition)
 
     def _ref(self, name: str) -> str:
         if name in self._refs:
@@ -182,7 +214,7 @@ class Resolver:
         raise KeyError(f"cannot resolve {name} locally")
 
     def _condition(self, name: str) -> bool:
-        return bool(self(template.load()["Conditions"][name]))
+        return bool(self(self._document["Conditions"][name]))
 
 
 def function_environments(parameters: dict[str, str] | None = None) -> dict[str, dict[str, str]]:

@@ -347,7 +347,7 @@ def test_an_account_s_large_body_is_claim_checked_under_its_own_folder(
 ) -> None:
     account, secret = new_account(aws, "stripe")
     event_id = f"evt_{uuid.uuid4().hex[:24]}"
-    body = json.dumps({"id": event_id, "type": "big", "pad": "x" * 300_000}).encode()
+    body = json.dumps({"id": event_id, "type": "big", "pad": "x" * 1_100_000}).encode()
 
     response = make_pipeline("stripe").handle_lambda(
         stripe_on(account, secret, body=body)[0], lambda_context

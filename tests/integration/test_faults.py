@@ -125,7 +125,7 @@ def test_large_payload_s3_failure_then_retry_publishes_once(
     proxy: FaultProxy, make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext
 ) -> None:
     handler = make_pipeline("github", clients=lambda_clients(proxy.endpoint)).handle_lambda
-    body = json.dumps({"zen": "x" * 300_000, "hook_id": 1}).encode()
+    body = json.dumps({"zen": "x" * 1_100_000, "hook_id": 1}).encode()
     sent = delivery("github", body=body)
     proxy.inject(Fault("s3:PUT", "error", times=2))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from tests.integration.conftest import (
     replay_records,
 )
 from tests.support.deliveries import github_event, stripe_event
+from tests.support.translation import Stack
 
 STRIPE_SECRET = DEV_SECRETS["stripe"]
 
@@ -214,3 +216,77 @@ def test_metrics_are_printed_on_their_own_when_the_log_level_drops_the_record(
     assert response["statusCode"] == 200
     assert logged == []
     assert ("WebhookVerified", {"provider": "stripe"}) in emf_metrics(capsys.readouterr().out)
+
+
+_SEARCH = re.compile(r"SEARCH\('\{([^,}]+),([^}]+)\} (.*)', '(\w+)', (\d+)\)")
+
+
+def test_dashboard_shows_only_metrics_the_functions_emit_with_their_dimensions(
+    aws: MotoServer,
+    make_pipeline: PipelineFactory,
+    lambda_context: LambdaContext,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+    hookgate_logs: LogSink,
+) -> None:
+    # GIVEN deliveries of every outcome the dashboard shows: published, duplicate, refused,
+    # and one EventBridge refuses
+    logged_before = len(hookgate_logs.lines())
+    handler = make_pipeline("stripe").handle_lambda
+    event, _, _ = stripe_event(STRIPE_SECRET)
+    handler(event, lambda_context)
+    handler(event, lambda_context)
+    handler(stripe_event("whsec_wrong")[0], lambda_context)
+    events = aws.client("events")
+    events.meta.events.register(
+        "before-parameter-build.events.PutEvents",
+        lambda params, **_: [entry.update(Detail="not json") for entry in params["Entries"]],
+    )
+    make_pipeline("stripe", clients={"events": events}).handle_lambda(
+        stripe_event(STRIPE_SECRET)[0], lambda_context
+    )
+    logged = "\n".join(hookgate_logs.lines()[logged_before:])
+    emitted = {
+        (name, frozenset(dimensions))
+        for name, dimensions in emf_metrics(capsys.readouterr().out, logged)
+    }
+
+    # WHEN the dashboard is rendered as the stack would create it
+    stack = Stack()
+    body = json.loads(stack.properties("Dashboard")["DashboardBody"])
+    searches = [
+        _SEARCH.fullmatch(metric["expression"])
+        for widget in body["widgets"]
+        for line in widget["properties"]["metrics"]
+        for metric in line
+    ]
+
+    # THEN every metric of hookgate's it searches is one a function emitted, with exactly the
+    # dimensions emitted (SEARCH matches a dimension set exactly), and AWS WAF's is the web ACL's
+    assert all(searches)
+    assert body["widgets"]
+    shown: set[tuple[str, str]] = set()
+    for found in searches:
+        assert found is not None
+        namespace, dimensions, terms, stat, _ = found.groups()
+        names = dict(re.findall(r'(\w+)="([^"]+)"', terms))
+        keys = frozenset(dimensions.split(","))
+        if namespace == "Hookgate":
+            assert (names["MetricName"], keys) in emitted
+            shown.add((names["MetricName"], stat))
+        else:
+            assert namespace == "AWS/WAFV2"
+            assert names["MetricName"] == "BlockedRequests"
+            assert names["WebACL"] == stack.template["Resources"]["WebAcl"]["Properties"]["Name"][
+                "Fn::Sub"
+            ].replace("${AWS::StackName}", "hooks")
+            assert keys == {"Region", "Rule", "WebACL"}
+    assert {name for name, _ in shown} == {
+        "WebhookVerified",
+        "WebhookDuplicate",
+        "WebhookRejected",
+        "WebhookPublishFailed",
+        "WebhookLatency",
+    }
+    assert {("WebhookLatency", "p50"), ("WebhookLatency", "p99")} <= shown
+    assert {widget["properties"]["region"] for widget in body["widgets"]} == {"eu-west-1"}

@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import botocore
 import pytest
@@ -228,12 +229,12 @@ def test_payload_over_eventbridge_limit_goes_to_s3_and_event_carries_reference(
     aws: MotoServer,
     resources: LocalResources,
 ) -> None:
-    # GIVEN a genuine 1 MB delivery, four times what EventBridge takes in one event
+    # GIVEN a genuine 2 MB delivery, twice what EventBridge takes in one event
     event_id = f"evt_big_{uuid.uuid4().hex}"
     body = json.dumps(
-        {"id": event_id, "type": "invoice.created", "lines": ["x" * 1000] * 1024}
+        {"id": event_id, "type": "invoice.created", "lines": ["x" * 1000] * 2048}
     ).encode()
-    assert len(body) > 1_000_000
+    assert len(body) > 2_000_000
     event, _, _ = stripe_event(STRIPE_SECRET, body=body)
 
     response = make_pipeline("stripe").handle_lambda(event, lambda_context)
@@ -249,6 +250,50 @@ def test_payload_over_eventbridge_limit_goes_to_s3_and_event_carries_reference(
     assert reference["sha256"] == hashlib.sha256(body).hexdigest()
     stored = aws.client("s3").get_object(Bucket=reference["bucket"], Key=reference["key"])
     assert stored["Body"].read() == body
+
+
+def _padded(padding: int) -> tuple[str, bytes]:
+    event_id = f"evt_{uuid.uuid4().hex[:24]}"  # always 28 characters: only `padding` varies
+    return event_id, json.dumps({"id": event_id, "type": "big", "pad": "x" * padding}).encode()
+
+
+def _event_size(event: dict[str, Any]) -> int:
+    # The event as JSON, as EventBridge hands it to SQS and Lambda targets.
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+@pytest.mark.parametrize("limit", [None, 262_144], ids=["default 1 MB", "configured 256 KiB"])
+def test_events_up_to_the_limit_carry_their_payload_and_one_byte_more_goes_to_s3(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext, limit: int | None
+) -> None:
+    # EventBridge takes entries "less than 1 MB" since January 2026; SQS messages and
+    # asynchronous Lambda payloads are 1 MiB. Below both: 1,000,000 bytes, unless configured.
+    max_bytes = limit or 1_000_000
+    overrides = {"HOOKGATE_MAX_EVENT_BYTES": str(limit)} if limit else {}
+    handler = make_pipeline("stripe", **overrides).handle_lambda
+
+    def publish(padding: int) -> dict[str, Any]:
+        event_id, body = _padded(padding)
+        assert (
+            handler(stripe_event(STRIPE_SECRET, body=body)[0], lambda_context)["statusCode"] == 200
+        )
+        [published] = bus.events_for(event_id)
+        return published
+
+    # GIVEN how large an event is around a small delivery (the event grows with the body)
+    small = publish(1000)
+    overhead = _event_size(small) - 1000
+
+    # WHEN deliveries make events just under the limit, and one byte over it
+    under = publish(max_bytes - overhead - 100)
+    over = publish(max_bytes - overhead + 1)
+
+    # THEN the first carries its payload, within what targets accept; the second a reference
+    assert max_bytes - 100 - 64 < _event_size(under) <= max_bytes
+    assert "payload" in under["detail"]
+    assert "payload_ref" not in under["detail"]
+    assert "payload" not in over["detail"]
+    assert over["detail"]["payload_ref"]["size"] > max_bytes - overhead
 
 
 def test_functions_clients_send_hookgates_user_agent(

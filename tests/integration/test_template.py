@@ -19,10 +19,11 @@ from dev import template
 from dev.runtime import python as lambda_python
 from hookgate import providers
 from hookgate.aws.replay import TABLE_KEY, TABLE_TTL_ATTRIBUTE
-from hookgate.errors import Unauthorized
+from hookgate.errors import SourceNotAllowed, Unauthorized
 from tests.conftest import LambdaContext
 from tests.integration.conftest import PipelineFactory
 from tests.support.providers import delivery, event_of
+from tests.support.translation import translate
 
 ROOT = template.ROOT
 REPLAY_ACTIONS = {
@@ -197,30 +198,11 @@ def _elf_machine(path: Path) -> int:
 
 
 @pytest.mark.parametrize("mode", ["on-demand", "snapstart", "provisioned"])
-def test_cold_start_modes_translate_with_sam_and_default_to_on_demand(
-    mode: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
-
-    class NoManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {}
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+def test_cold_start_modes_translate_with_sam_and_default_to_on_demand(mode: str) -> None:
     document = template.load()
     assert document["Parameters"]["ColdStartMode"]["Default"] == "on-demand"
-    # The translator wants deployable code locations; the rest is the template as written.
-    resources = {
-        name: {**body, "Properties": {**body.get("Properties", {})}}
-        for name, body in document["Resources"].items()
-    }
-    for body in resources.values():
-        for key in ("CodeUri", "ContentUri"):
-            if key in body["Properties"]:
-                body["Properties"][key] = "s3://bucket/code.zip"
 
-    translated = transform({**document, "Resources": resources}, {"ColdStartMode": mode},
-                           NoManagedPolicies())["Resources"]  # fmt: skip
+    translated = translate({"ColdStartMode": mode})["Resources"]
 
     for logical_id in template.functions():
         function = translated[logical_id]["Properties"]
@@ -266,54 +248,52 @@ def _subclasses(base: type[Unauthorized]) -> set[type[Unauthorized]]:
     return found
 
 
-def test_every_provider_has_rejection_and_publish_failure_alarms() -> None:
+def test_every_refusal_reason_has_its_own_alarm_over_every_provider() -> None:
     resources = template.load()["Resources"]
+    alarms = {
+        name: body["Properties"]
+        for name, body in resources.items()
+        if body["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    queries = {
+        name: metric["Expression"]
+        for name, properties in alarms.items()
+        for metric in properties.get("Metrics", [])
+    }
+    by_reason = {
+        found.group(1): name
+        for name, query in queries.items()
+        if (found := re.search(r"WHERE reason = '(\w+)'", query))
+    }
 
-    for logical_id, properties in template.functions().items():
-        provider = properties["Environment"]["Variables"]["HOOKGATE_PROVIDER"]
-        name = logical_id.removesuffix("Function")
-        rejected = resources[f"{name}RejectedAlarm"]["Properties"]
-        reasons = {
-            dimension["Value"]
-            for metric in rejected["Metrics"]
-            if "MetricStat" in metric
-            for dimension in metric["MetricStat"]["Metric"]["Dimensions"]
-            if dimension["Name"] == "reason"
-        }
-        # Every reason hookgate reports for a delivery not proven genuine.
-        assert reasons == {
-            error.reason for error in _subclasses(Unauthorized) if error is not Unauthorized
-        }
-        assert reasons >= {"bad_signature", "stale_timestamp", "missing_signature"}
-        failed = resources[f"{name}PublishFailedAlarm"]["Properties"]
-        assert failed["MetricName"] == "WebhookPublishFailed"
-        assert failed["Dimensions"] == [{"Name": "provider", "Value": provider}]
+    # Every reason hookgate reports for a delivery not proven genuine, or refused by source.
+    expected = {error.reason for error in _subclasses(Unauthorized) if error is not Unauthorized}
+    assert set(by_reason) == expected | {SourceNotAllowed.reason}
+    for reason, name in by_reason.items():
+        assert reason in alarms[name]["AlarmDescription"]  # the notification names it
+        # each provider a contributor of its own, as the dashboard breaks them down
+        assert queries[name] == (
+            "SELECT SUM(WebhookRejected) FROM SCHEMA(Hookgate, provider, reason) "  # noqa: S608
+            f"WHERE reason = '{reason}' GROUP BY provider ORDER BY SUM() DESC"
+        )
+    assert "FROM SCHEMA(Hookgate, provider) GROUP BY provider" in queries["PublishFailedAlarm"]
+    assert "SUM(WebhookPublishFailed)" in queries["PublishFailedAlarm"]
+    # Requests refused by AWS WAF's rate rule never reach a function: its own metric.
+    rate = alarms["RateLimitedAlarm"]
+    assert resources["RateLimitedAlarm"]["Condition"] == "LimitsRatePerIp"
+    assert (rate["Namespace"], rate["MetricName"]) == ("AWS/WAFV2", "BlockedRequests")
+    [rule_metric] = [d["Value"] for d in rate["Dimensions"] if d["Name"] == "Rule"]
+    rules = json.dumps(resources["WebAcl"]["Properties"]["Rules"])
+    assert f'"MetricName": "{rule_metric}"' in rules
     assert resources["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
 
 
-def test_every_provider_enabled_translates_within_cloudformation_limits(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from samtranslator.translator.transform import transform
-
-    class NoManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {}
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+def test_every_provider_enabled_translates_within_cloudformation_limits() -> None:
     document = template.load()
-    resources = {
-        name: {**body, "Properties": {**body.get("Properties", {})}}
-        for name, body in document["Resources"].items()
-    }
-    for body in resources.values():
-        for key in ("CodeUri", "ContentUri"):
-            if key in body["Properties"]:
-                body["Properties"][key] = "s3://bucket/code.zip"
     everything = {f"Enable{name.capitalize()}": "true" for name in providers.NAMES}
     assert set(everything) <= set(document["Parameters"])
 
-    stack = transform({**document, "Resources": resources}, everything, NoManagedPolicies())
+    stack = translate(everything)
     translated = stack["Resources"]
 
     # CloudFormation counts every resource a template declares, its condition true or not, so

@@ -77,7 +77,15 @@ def test_template_function_route_methods_and_secret_follow_the_definition(name: 
     assert secret["Properties"]["Description"].strip() == definition.deployment.secret
     outputs = template.load()["Outputs"]
     url = outputs[f"{logical_id.removesuffix('Function')}WebhookUrl"]
-    assert url["Value"]["Fn::Sub"].endswith(f"/webhooks/{name}")
+    # On the custom domain when there is one, on the API's own otherwise.
+    condition, on_domain, on_api = url["Value"]["Fn::If"]
+    assert condition == "HasCustomDomain"
+    assert on_domain == {"Fn::Sub": f"https://${{DomainName}}/webhooks/{name}"}
+    assert on_api["Fn::Sub"].endswith(f"/${{StageName}}/webhooks/{name}")
+    variables = properties["Environment"]["Variables"]
+    assert variables["HOOKGATE_PUBLIC_URL"] == {
+        "Fn::If": ["HasCustomDomain", on_domain, {"Ref": "AWS::NoValue"}]
+    }
     assert definition.deployment.console in url["Description"]
     parameter = template.load()["Parameters"][f"Enable{name.capitalize()}"]
     assert parameter["Default"] == ("true" if definition.deployment.enabled else "false")

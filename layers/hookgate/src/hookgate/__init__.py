@@ -89,6 +89,7 @@ def build_pipeline(
     from hookgate.aws.secrets import AccountSecrets
     from hookgate.aws.subscriptions import SubscriptionConfirmer
     from hookgate.pipeline import METRICS_NAMESPACE, Pipeline
+    from hookgate.sources import allow_list
 
     environ = os.environ if environ is None else environ
     settings = Settings.from_env(environ, provider=provider)
@@ -131,10 +132,12 @@ def build_pipeline(
                 if settings.payload_bucket
                 else None
             ),
+            max_event_bytes=settings.max_event_bytes,
         ),
         subscriptions=SubscriptionConfirmer(lambda region: client("sns", region)),
         logger=logger,
         metrics=metrics,
+        sources=allow_list(settings.allowed_sources, definition.name),
         clock=clock,
     )
 

@@ -11,8 +11,10 @@ __all__ = [
     "ENV_ACCOUNT_CACHE_SIZE",
     "ENV_ACCOUNT_INDEX_SECONDS",
     "ENV_ACCOUNT_SECRETS",
+    "ENV_ALLOWED_SOURCES",
     "ENV_EVENT_BUS",
     "ENV_MAX_BODY_BYTES",
+    "ENV_MAX_EVENT_BYTES",
     "ENV_PAYLOAD_BUCKET",
     "ENV_PROVIDER",
     "ENV_PUBLIC_URL",
@@ -39,6 +41,8 @@ ENV_ACCOUNT_SECRETS = "HOOKGATE_ACCOUNT_SECRETS"
 ENV_ACCOUNT_CACHE_SIZE = "HOOKGATE_ACCOUNT_CACHE_SIZE"
 ENV_UNKNOWN_ACCOUNT_SECONDS = "HOOKGATE_UNKNOWN_ACCOUNT_SECONDS"
 ENV_ACCOUNT_INDEX_SECONDS = "HOOKGATE_ACCOUNT_INDEX_SECONDS"
+ENV_MAX_EVENT_BYTES = "HOOKGATE_MAX_EVENT_BYTES"
+ENV_ALLOWED_SOURCES = "HOOKGATE_ALLOWED_SOURCES"
 
 DEFAULT_TOLERANCE_S = 300
 DEFAULT_SECRET_MAX_AGE_S = 300
@@ -46,6 +50,13 @@ DEFAULT_SECRET_MAX_AGE_S = 300
 DEFAULT_REPLAY_TTL_S = 7 * 24 * 3600
 # API Gateway accepts 10 MB; Lambda's synchronous payload limit (6 MB, base64-inflated) is lower.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+#: The largest event, as its targets receive it, published whole. EventBridge takes entries
+#: "less than 1 MB" since January 2026 (256 KB before), without saying which megabyte; this is
+#: under both. SQS messages and asynchronous Lambda payloads grew to 1 MiB with it. A larger
+#: event goes to S3 and carries a reference instead.
+DEFAULT_MAX_EVENT_BYTES = 1_000_000
+#: Below this a claim-checked event, which carries no payload, might not fit either.
+MIN_MAX_EVENT_BYTES = 4096
 #: Accounts whose secrets one execution environment keeps (least recently used go first).
 DEFAULT_ACCOUNT_CACHE_SIZE = 2048
 #: After a made-up account name, names neither cached nor listed are refused this long...
@@ -68,11 +79,14 @@ class Settings:
     secret_max_age_s: int = DEFAULT_SECRET_MAX_AGE_S
     replay_ttl_s: int = DEFAULT_REPLAY_TTL_S
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     #: The name prefix of the accounts' secrets (`<stack>/<provider>`); None: no accounts.
     account_secrets: str | None = None
     account_cache_size: int = DEFAULT_ACCOUNT_CACHE_SIZE
     unknown_account_s: int = DEFAULT_UNKNOWN_ACCOUNT_S
     account_index_s: int = DEFAULT_ACCOUNT_INDEX_S
+    #: Where requests may come from: "any" (or unset), "published" or CIDRs (`hookgate.sources`).
+    allowed_sources: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, provider: str | None = None) -> Settings:
@@ -107,6 +121,7 @@ class Settings:
             ),
             replay_ttl_s=_positive_int(environ, ENV_REPLAY_TTL_SECONDS, DEFAULT_REPLAY_TTL_S),
             max_body_bytes=_positive_int(environ, ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+            max_event_bytes=_max_event_bytes(environ),
             account_secrets=_account_secrets(environ),
             account_cache_size=_positive_int(
                 environ, ENV_ACCOUNT_CACHE_SIZE, DEFAULT_ACCOUNT_CACHE_SIZE
@@ -117,6 +132,7 @@ class Settings:
             account_index_s=_positive_int(
                 environ, ENV_ACCOUNT_INDEX_SECONDS, DEFAULT_ACCOUNT_INDEX_S
             ),
+            allowed_sources=environ.get(ENV_ALLOWED_SOURCES) or None,
         )
 
 
@@ -128,6 +144,15 @@ def _account_secrets(environ: Mapping[str, str]) -> str | None:
         return prefix
     secret_id = environ.get(ENV_SECRET_ID, "")
     return None if secret_id.startswith("arn:") else secret_id or None
+
+
+def _max_event_bytes(environ: Mapping[str, str]) -> int:
+    value = _positive_int(environ, ENV_MAX_EVENT_BYTES, DEFAULT_MAX_EVENT_BYTES)
+    if not MIN_MAX_EVENT_BYTES <= value <= DEFAULT_MAX_EVENT_BYTES:
+        raise ConfigurationError(
+            f"{ENV_MAX_EVENT_BYTES} must be from {MIN_MAX_EVENT_BYTES} to {DEFAULT_MAX_EVENT_BYTES}"
+        )
+    return value
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "MissingSignature",
     "NotFound",
     "PayloadTooLarge",
+    "SourceNotAllowed",
     "StaleTimestamp",
     "Unauthorized",
     "UnknownAccount",
@@ -76,6 +77,14 @@ class UnknownAccount(Unauthorized):
     so that the answers do not tell which account names exist."""
 
     reason = "unknown_account"
+
+
+class SourceNotAllowed(HookgateError):
+    """The request comes from outside the provider's allow-listed source addresses."""
+
+    status = 403
+    message = "forbidden"
+    reason = "ip_not_allowed"
 
 
 class NotFound(HookgateError):

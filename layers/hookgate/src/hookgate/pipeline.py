@@ -27,12 +27,14 @@ from hookgate.errors import (
     DownstreamError,
     HookgateError,
     MethodNotAllowed,
+    SourceNotAllowed,
     UnknownAccount,
 )
 from hookgate.material import SecretMaterial
 from hookgate.payload import body_fields, parse_payload
 from hookgate.providers.base import Provider, Reply, Verification
-from hookgate.request import Request
+from hookgate.request import Request, caller_of
+from hookgate.sources import SourceAllowList
 from hookgate.verify import DEFAULT_EVENT_TYPE
 
 __all__ = ["METRICS_NAMESPACE", "Pipeline", "json_response"]
@@ -79,6 +81,7 @@ class Pipeline:
         subscriptions: SubscriptionConfirmer,
         logger: Logger,
         metrics: Metrics,
+        sources: SourceAllowList | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.provider = provider
@@ -89,6 +92,7 @@ class Pipeline:
         self._subscriptions = subscriptions
         self._logger = logger
         self._metrics = metrics
+        self._sources = sources
         self._clock = clock
         #: The Lambda entry point: `__call__` with the Lambda context added to every log line.
         self.handle_lambda: Callable[[Mapping[str, Any], Any], dict[str, Any]] = (
@@ -124,7 +128,13 @@ class Pipeline:
             set_deadline(None)
         status = response["statusCode"]
         fields["status"] = status
-        fields["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        fields["latency_ms"] = latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        if status < 400:  # how long genuine deliveries take, not how fast refusals are
+            self._metrics.add_metric(
+                name="WebhookLatency", unit=MetricUnit.Milliseconds, value=latency_ms
+            )
+        else:  # where a refusal came from (the address AWS saw) and what it called
+            fields["client_ip"], fields["path"] = caller_of(event)
         logger = self._logger
         level, log = (
             (logging.INFO, logger.info)
@@ -152,6 +162,8 @@ class Pipeline:
             public_url=self.settings.public_url,
             max_body_bytes=self.settings.max_body_bytes,
         )
+        if self._sources is not None and not self._sources.allows(request.source_ip):
+            raise SourceNotAllowed()  # before any secret is read or anything is parsed
         provider = self.provider
         account = request.account
         if account is not None:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from hookgate.errors import BadRequest, NotFound, PayloadTooLarge
 
-__all__ = ["ACCOUNT_NAME", "Headers", "Request"]
+__all__ = ["ACCOUNT_NAME", "Headers", "Request", "caller_of"]
 
 _T = TypeVar("_T")
 
@@ -91,6 +91,9 @@ class Request:
     headers: Headers
     query: Mapping[str, tuple[str, ...]]
     body: bytes = field(repr=False)
+    #: The address the request came from, as AWS saw it (never a header a client chose):
+    #: API Gateway's and function URLs' `sourceIp`, or for ALB the `X-Forwarded-For` entry
+    #: the load balancer appended. None when the event does not say.
     source_ip: str | None = None
     #: The account the route names (`/webhooks/<provider>/{account}`); None on the bare route.
     #: Only a name until the signature verifies with that account's secret.
@@ -184,7 +187,7 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
     public_path = path if is_alb else _text(context.get("path") or path)
     raw_query = urlencode([(k, v) for k, values in query.items() for v in values])
     url = _url(public_url or _origin(headers, context.get("domainName")), public_path, raw_query)
-    identity = context.get("identity") or {}
+    identity = context.get("identity")
     return Request(
         method=str(event.get("httpMethod", "")).upper(),
         path=path,
@@ -192,7 +195,7 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
         headers=headers,
         query=query,
         body=_body(event, limit),
-        source_ip=identity.get("sourceIp") or _first(headers.get_all("x-forwarded-for")),
+        source_ip=_last(headers.get_all("x-forwarded-for")) if is_alb else _ip(identity),
         account=account,
     )
 
@@ -218,9 +221,48 @@ def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None
         headers=headers,
         query=query,
         body=_body(event, limit),
-        source_ip=http.get("sourceIp"),
+        source_ip=_ip(http),
         account=account,
     )
+
+
+def _ip(context: Any) -> str | None:
+    value = context.get("sourceIp") if isinstance(context, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+#: A path in a log record is cut here: the record is for finding the endpoint, not the input.
+_LOGGED_PATH_CHARS = 256
+
+
+def caller_of(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The client's address and the path called, for the log record of a refusal.
+
+    Read without parsing the rest of the event, so that a request refused because it could not
+    be parsed is logged like any other. The address is `Request.source_ip`'s, never a header
+    value a client chose (an ALB event's is the load balancer's own `X-Forwarded-For` entry).
+    """
+    if not isinstance(event, Mapping):
+        return None, None
+    context = event.get("requestContext")
+    context = context if isinstance(context, Mapping) else {}
+    if "http" in context:  # payload 2.0
+        path = event.get("rawPath")
+        ip = _ip(context.get("http"))
+    elif "elb" in context:
+        path = event.get("path")
+        try:
+            headers = Headers(_pairs(event.get("multiValueHeaders"), event.get("headers")))
+        except BadRequest:
+            headers = Headers()
+        ip = _last(headers.get_all("x-forwarded-for")) or None
+    else:
+        path = context.get("path") or event.get("path")
+        ip = _ip(context.get("identity"))
+    if not isinstance(path, str):
+        return ip, None
+    # A lone surrogate (possible in a JSON event) could not be written to the log.
+    return ip, path[:_LOGGED_PATH_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
 def _account(event: Mapping[str, Any]) -> str | None:
@@ -340,11 +382,6 @@ def _url(base: str, path: str, raw_query: str) -> str:
     if base.count("/") <= 2:
         base += quote(path, safe="/%:@!$&()*+,;=~")
     return f"{base}?{raw_query}" if raw_query else base
-
-
-def _first(values: tuple[str, ...]) -> str | None:
-    # Proxies append to X-Forwarded-For: the first entry is the client's (as it claims).
-    return values[0].split(",", 1)[0].strip() if values else None
 
 
 def _last(values: tuple[str, ...]) -> str | None:

@@ -10,17 +10,34 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hookgate.config import DEFAULT_MAX_EVENT_BYTES
 from hookgate.errors import ConfigurationError, DownstreamError
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["MAX_DETAIL_BYTES", "EventPublisher", "PayloadStore", "source_for"]
+__all__ = ["EventPublisher", "PayloadStore", "delivered_size", "source_for"]
 
-#: EventBridge refuses entries over 256 KiB (Source, DetailType and Detail together);
-#: a Detail above this goes to S3 and the event carries a reference instead.
-MAX_DETAIL_BYTES = 240 * 1024
+#: What EventBridge wraps around an entry for its targets, without the source, detail type and
+#: detail: the field names and the values of fixed size (a uuid, an account id, a second-exact
+#: time), with room for the longest region name.
+_ENVELOPE_BYTES = len(
+    json.dumps(
+        {
+            "version": "0",
+            "id": "00000000-0000-0000-0000-000000000000",
+            "detail-type": "",
+            "source": "",
+            "account": "000000000000",
+            "time": "2026-01-01T00:00:00Z",
+            "region": "x" * 20,
+            "resources": [],
+            "detail": None,
+        },
+        separators=(",", ":"),
+    ).removesuffix("null}")
+) + len("}")
 _UNSAFE_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -31,6 +48,16 @@ def source_for(provider: str) -> str:
 
 def _compact(detail: Mapping[str, Any]) -> str:
     return json.dumps(detail, separators=(",", ":"), ensure_ascii=False)
+
+
+def delivered_size(*, source: str, detail_type: str, detail: str) -> int:
+    """The UTF-8 size of the event EventBridge hands its targets for this entry.
+
+    It is never smaller than the entry's own size (the UTF-8 bytes of Source, DetailType and
+    Detail: what PutEvents counts), so an event within a target's limit is within EventBridge's.
+    """
+    quoted = json.dumps(source, ensure_ascii=False) + json.dumps(detail_type, ensure_ascii=False)
+    return _ENVELOPE_BYTES + len(quoted.encode("utf-8")) - 4 + len(detail.encode("utf-8"))
 
 
 class PayloadStore:
@@ -76,10 +103,12 @@ class EventPublisher:
         *,
         client: EventBridgeClient,
         payload_store: PayloadStore | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self._bus = bus
         self._client = client
         self._payload_store = payload_store
+        self._max_event_bytes = max_event_bytes
 
     def publish(
         self,
@@ -93,8 +122,9 @@ class EventPublisher:
         """Publish and return the EventBridge event id.
 
         The event's detail is `detail` plus `payload` (`payload_json`, JSON text spliced in as
-        is). When that is too large for EventBridge, `body` (the exact bytes received) goes to
-        S3 and the detail carries `payload_ref` in place of `payload`.
+        is). When the event would be larger than `max_event_bytes` as its targets receive it,
+        `body` (the exact bytes received) goes to S3 and the detail carries `payload_ref` in
+        place of `payload`.
 
         Raises:
             DownstreamError: a call failed or EventBridge refused the entry
@@ -102,9 +132,10 @@ class EventPublisher:
             ConfigurationError: the detail is too large and no payload bucket is configured.
         """
         serialized = f'{_compact(detail)[:-1]},"payload":{payload_json}}}'
-        # A character is at most 4 UTF-8 bytes: encode only when the size could be over.
-        if len(serialized) * 4 > MAX_DETAIL_BYTES and (
-            len(serialized.encode("utf-8")) > MAX_DETAIL_BYTES
+        limit = self._max_event_bytes
+        # A character is at most 4 UTF-8 bytes: measure only when the size could be over.
+        if (len(serialized) + len(source) + len(detail_type)) * 4 + _ENVELOPE_BYTES > limit and (
+            delivered_size(source=source, detail_type=detail_type, detail=serialized) > limit
         ):
             if self._payload_store is None:
                 raise ConfigurationError("payload too large for EventBridge and no bucket set")

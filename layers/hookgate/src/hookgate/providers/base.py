@@ -31,6 +31,7 @@ __all__ = [
     "Local",
     "Provider",
     "Reply",
+    "SenderRanges",
     "Setting",
     "Signed",
     "Signer",
@@ -247,6 +248,23 @@ class Setting:
     allowed: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class SenderRanges:
+    """Where the provider publishes the addresses it sends webhooks from.
+
+    `make ip-ranges` reads them into `hookgate/sender_ranges.json`; the template's
+    `<Name>SourceIps` parameter then restricts the endpoint to them.
+    """
+
+    #: The machine-readable list.
+    url: str
+    #: A JMESPath expression giving the list of CIDRs or addresses in the JSON document at
+    #: `url`; None when `url` is plain text, one range per line.
+    query: str | None
+    #: The provider's page about these addresses.
+    docs: str
+
+
 def rotating(what: str) -> str:
     """The secret description of a provider with one shared secret."""
     return f'{what}: a plain string, or JSON {{"signing_secrets": ["new", "old"]}} while rotating.'
@@ -272,6 +290,8 @@ class Deployment:
     #: The function may confirm SNS subscriptions (`sns:ConfirmSubscription`).
     confirms_subscriptions: bool = False
     settings: tuple[Setting, ...] = ()
+    #: The source addresses the provider publishes, when it does.
+    sender_ranges: SenderRanges | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from hookgate.providers.base import (
     Docs,
     Local,
     Provider,
+    SenderRanges,
     Signed,
     header_field,
     no_signed_id,
@@ -83,6 +84,11 @@ PROVIDER = Provider(
         console="GitHub (Settings > Webhooks > Payload URL, content type application/json)",
         secret=rotating("GitHub webhook secret"),
         enabled=True,
+        sender_ranges=SenderRanges(
+            url="https://api.github.com/meta",
+            query="hooks",
+            docs="https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-githubs-ip-addresses",
+        ),
     ),
     docs=Docs(
         url="https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",

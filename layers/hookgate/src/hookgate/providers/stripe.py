@@ -17,6 +17,7 @@ from hookgate.providers.base import (
     Docs,
     Local,
     Provider,
+    SenderRanges,
     Signed,
     Verification,
     json_field,
@@ -102,6 +103,11 @@ PROVIDER = Provider(
         console="Stripe (Developers > Webhooks > Add endpoint)",
         secret=rotating("Stripe endpoint signing secret (whsec_...)"),
         enabled=True,
+        sender_ranges=SenderRanges(
+            url="https://stripe.com/files/ips/ips_webhooks.json",
+            query="WEBHOOKS",
+            docs="https://docs.stripe.com/ips#webhook-notifications",
+        ),
     ),
     docs=Docs(
         url="https://docs.stripe.com/webhooks#verify-manually",

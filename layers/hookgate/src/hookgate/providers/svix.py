@@ -3,7 +3,7 @@ the un-branded `webhook-` names too, and so does this provider. See `standard`."
 
 from __future__ import annotations
 
-from hookgate.providers.base import Deployment, Docs, rotating
+from hookgate.providers.base import Deployment, Docs, SenderRanges, rotating
 from hookgate.providers.standard import STANDARD, SVIX, provider
 
 PROVIDER = provider(
@@ -14,6 +14,12 @@ PROVIDER = provider(
         title="Svix",
         console="the Svix-powered sender's webhook settings",
         secret=rotating("Svix endpoint signing secret (whsec_...)"),
+        # Every region's: an endpoint does not say which region its sender's account is in.
+        sender_ranges=SenderRanges(
+            url="https://docs.svix.com/webhook-ips.json",
+            query="*[]",
+            docs="https://docs.svix.com/receiving/source-ips",
+        ),
     ),
     docs=Docs(
         url="https://docs.svix.com/receiving/verifying-payloads/how-manual",
