@@ -263,6 +263,48 @@ def accounts(requests: int, counts: tuple[int, ...]) -> list[dict[str, Any]]:
     return results
 
 
+# ------------------------------------------------------------------ source allow-lists
+
+
+#: Allow-lists to compare: none, Stripe's published addresses, and a long list of CIDRs (the
+#: sender's address is in the last network of each, so every network is looked at).
+ALLOW_LISTS = {
+    "none": None,
+    "published (stripe)": "published",
+    "200 CIDRs": ",".join(f"198.18.{i}.0/24" for i in range(199)) + ",54.187.216.0/24",
+}
+SENDER = "54.187.216.72"  # one of Stripe's published webhook addresses
+
+
+def sources(requests: int) -> list[dict[str, Any]]:
+    """Stripe 10 KB deliveries from an allowed address, with each allow-list: warm latency."""
+    case = Case("stripe", "10KB")
+    env = {"HOOKGATE_REPLAY_TABLE": "replay", "HOOKGATE_EVENT_BUS": "bus",
+           "HOOKGATE_SECRET_ID": "secret", "HOOKGATE_PAYLOAD_BUCKET": "payloads"}  # fmt: skip
+    results = []
+    with contextlib.redirect_stdout(_DEVNULL):
+        for label, setting in ALLOW_LISTS.items():
+            responder = LocalResponder(STORED_SECRETS["stripe"])
+            listed = env if setting is None else {**env, "HOOKGATE_ALLOWED_SOURCES": setting}
+            pipeline = build_pipeline(
+                "stripe", environ=listed, clients=_stubbed_clients(responder, CLIENT_CONFIG)
+            )
+            context = Context()
+            samples: list[float] = []
+            for index in range(requests + 20):  # the first 20 warm up
+                event = delivery_event(case)
+                event["requestContext"]["identity"]["sourceIp"] = SENDER
+                started = time.perf_counter_ns()
+                assert pipeline.handle_lambda(event, context)["statusCode"] == 200
+                if index >= 20:
+                    samples.append(time.perf_counter_ns() - started)
+            results.append(
+                {"allow_list": label, "requests": requests,
+                 "p50_ms": _ms(_pct(samples, 0.5)), "p99_ms": _ms(_pct(samples, 0.99))}
+            )  # fmt: skip
+    return results
+
+
 # ------------------------------------------------------------------ verification throughput
 
 
@@ -577,6 +619,19 @@ def markdown(results: dict[str, Any]) -> str:
         "and logging state the first deliveries set up, which is why one account is not zero),",
         "in a pass of its own; the latencies are from a pass without tracing.",
         "",
+        "## Source allow-lists (stripe 10KB from an allowed address, AWS answered in-process)",
+        "",
+        "| allow-list | requests | p50 ms | p99 ms |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['allow_list']} | {r['requests']} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} |"
+        for r in results["sources"]
+    ]
+    lines += [
+        "",
+        "The address is in the last network of each list, so each request looks at them all.",
+        "",
         "## Verification throughput (against the same check written directly)",
         "",
         "Direct: the header parsed, the window checked and the signature computed and",
@@ -646,6 +701,8 @@ def main() -> int:
     results["warm"], results["aws_calls_per_delivery"] = warm(cases, counts)
     print("accounts ...", flush=True)
     results["accounts"] = accounts(200 if QUICK else 3000, counts=(1, 50) if QUICK else (1, 1000))
+    print("source allow-lists ...", flush=True)
+    results["sources"] = sources(200 if QUICK else 3000)
     print("verification throughput ...", flush=True)
     results["verify_throughput"] = verify_throughput(cases, seconds=0.3 if QUICK else 3.0)
     print("layer size ...", flush=True)

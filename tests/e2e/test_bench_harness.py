@@ -41,6 +41,10 @@ def test_quick_bench_writes_reports_with_every_figure_and_its_floor(tmp_path: Pa
     # Each account's secret is read once, when it is first seen, and never on the warm path.
     assert [(r["accounts"], r["secret_reads_warming"], r["secret_reads_warm"])
             for r in results["accounts"]] == [(0, 1, 0), (1, 1, 0), (50, 50, 0)]  # fmt: skip
+    assert [r["allow_list"] for r in results["sources"]] == [
+        "none", "published (stripe)", "200 CIDRs"
+    ]  # fmt: skip
+    assert all(r["p50_ms"] > 0 for r in results["sources"])
     layer = results["layer"]
     assert layer["zipped_mib"] > 0
     # Python 3.13 is to be had here (Debian's, as `make sam-local` uses), so the layer carries

@@ -7,6 +7,7 @@ that each option creates exactly what its parameters say, and nothing when it is
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -184,3 +185,46 @@ def test_max_event_bytes_reaches_every_function(default_stack: Stack) -> None:
             small.properties(function)["Environment"]["Variables"]["HOOKGATE_MAX_EVENT_BYTES"]
             == "262144"
         )
+
+
+@pytest.mark.parametrize(
+    ("parameter", "accepted", "refused"),
+    [
+        ("RateLimitPerIp", ["0", "10", "100", "2000000000"], ["5", "9", "010", "-1", "1e3"]),
+        (
+            "DomainName",
+            ["", "webhooks.example.com", "a.b-c.example.org"],
+            ["https://webhooks.example.com", "webhooks.example.com/x", "Webhooks.Example.com", "x"],
+        ),
+        (
+            "CertificateArn",
+            ["", DOMAIN["CertificateArn"]],
+            ["abc", "arn:aws:iam::123456789012:role/x"],
+        ),
+    ],
+)
+def test_parameters_refuse_values_the_deploy_would_fail_on_late(
+    parameter: str, accepted: list[str], refused: list[str]
+) -> None:
+    # CloudFormation matches AllowedPattern against the whole value.
+    pattern = re.compile(template.load()["Parameters"][parameter]["AllowedPattern"])
+    assert [v for v in accepted if not pattern.fullmatch(v)] == []
+    assert [v for v in refused if pattern.fullmatch(v)] == []
+
+
+def test_a_domain_without_a_certificate_is_refused_before_anything_is_created() -> None:
+    [rule] = template.load()["Rules"].values()
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}
+    [assertion] = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}
+
+
+def test_turning_the_domain_on_or_off_changes_a_stage_setting(
+    default_stack: Stack, edge_stack: Stack
+) -> None:
+    # API Gateway applies disableExecuteApiEndpoint when a stage setting changes, and SAM's
+    # deployment stays the same (its body holds the condition, not its value).
+    [stage] = default_stack.names("AWS::ApiGateway::Stage")
+    before = default_stack.properties(stage)["Variables"]
+    after = edge_stack.properties(stage)["Variables"]
+    assert before != after

@@ -320,3 +320,25 @@ def test_functions_clients_send_hookgates_user_agent(
 
 def _text(header: str | bytes) -> str:
     return header.decode() if isinstance(header, bytes) else header
+
+
+@pytest.mark.parametrize(
+    "event_type", ["\ud800", "x" * 5000, "line\nbreak"], ids=["lone surrogate", "huge", "control"]
+)
+def test_a_signed_event_type_that_cannot_be_a_detail_type_is_published_as_the_default(
+    make_pipeline: PipelineFactory, bus: Bus, lambda_context: LambdaContext, event_type: str
+) -> None:
+    # GIVEN a genuine delivery whose signed body names an event type EventBridge cannot carry
+    event_id = f"evt_{uuid.uuid4().hex[:24]}"
+    body = json.dumps({"id": event_id, "type": event_type}).encode()
+
+    response = make_pipeline("stripe").handle_lambda(
+        stripe_event(STRIPE_SECRET, body=body)[0], lambda_context
+    )
+
+    # THEN it is published (not failed on every retry), the type kept in its payload
+    assert response["statusCode"] == 200
+    [published] = bus.events_for(event_id)
+    assert published["detail-type"] == "webhook"
+    assert published["detail"]["event_type"] == "webhook"
+    assert published["detail"]["payload"]["type"] == event_type

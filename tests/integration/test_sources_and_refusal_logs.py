@@ -185,3 +185,44 @@ def test_a_published_delivery_s_record_carries_no_client_ip(
     [record] = [r for r in _records(hookgate_logs, start) if r["message"] == "responded"]
     assert record["outcome"] == "published"
     assert "client_ip" not in record
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda e: e.update(pathParameters={"account": "Not An Account"}),
+        lambda e: e.update(body="%%% not base64"),
+    ],
+    ids=["bad account name", "unreadable body"],
+)
+def test_an_address_outside_the_list_is_refused_before_the_event_is_read(
+    make_pipeline: PipelineFactory, lambda_context: LambdaContext, damage: Any
+) -> None:
+    handler = make_pipeline("github", HOOKGATE_ALLOWED_SOURCES="published").handle_lambda
+    event, _, _ = github_event(DEV_SECRETS["github"])
+    damage(_from(event, OUTSIDE))
+
+    assert handler(event, lambda_context)["statusCode"] == 403
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"x-forwarded-for": 5}, {"x-forwarded-for": "192.0.2.1"}, {"x-forwarded-for": ["not an ip"]}],
+    ids=["a number", "a string, not a list", "not an address"],
+)
+def test_an_event_no_load_balancer_would_make_is_a_400_logged_without_an_address(
+    make_pipeline: PipelineFactory,
+    lambda_context: LambdaContext,
+    hookgate_logs: LogSink,
+    headers: dict[str, Any],
+) -> None:
+    start = len(hookgate_logs.lines())
+    event = shapes.alb(headers=[], body=b"{}")
+    event["multiValueHeaders"] = headers
+
+    response = make_pipeline("stripe").handle_lambda(event, lambda_context)
+
+    [record] = [r for r in _records(hookgate_logs, start) if r["message"] == "responded"]
+    assert response["statusCode"] in (400, 401)
+    assert record.get("client_ip") is None  # (the logger leaves out a field that is None)
+    assert record["path"] == "/webhooks/x"

@@ -157,13 +157,13 @@ class Pipeline:
     def _handle(
         self, event: Mapping[str, Any], context: Any
     ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self._sources is not None and not self._sources.allows(caller_of(event)[0]):
+            raise SourceNotAllowed()  # before the event is read any further
         request = Request.from_event(
             event,
             public_url=self.settings.public_url,
             max_body_bytes=self.settings.max_body_bytes,
         )
-        if self._sources is not None and not self._sources.allows(request.source_ip):
-            raise SourceNotAllowed()  # before any secret is read or anything is parsed
         provider = self.provider
         account = request.account
         if account is not None:
@@ -188,7 +188,7 @@ class Pipeline:
         replay_keys = [delivery_id]
         if provider.also_once_per is not None and (also := provider.also_once_per(request, parsed)):
             replay_keys.append(f"also:{also}")
-        event_type = provider.event_type(request, parsed) or DEFAULT_EVENT_TYPE
+        event_type = _publishable(provider.event_type(request, parsed))
         self._logger.set_correlation_id(delivery_id)
         self._logger.append_keys(delivery_id=delivery_id, event_type=event_type)
 
@@ -312,6 +312,19 @@ class Pipeline:
             response["body"] = ""
             response["headers"]["Content-Type"] = "text/plain; charset=utf-8"
         return response, fields
+
+
+#: Longer than this, a provider's event type is not used as the event's detail type.
+MAX_EVENT_TYPE_CHARS = 256
+
+
+def _publishable(event_type: str | None) -> str:
+    # An event type comes from the signed body, where it can be anything JSON holds: one that
+    # is not short printable text (a lone surrogate cannot even be sent) would fail the publish
+    # on every retry. The payload still carries it.
+    if event_type and len(event_type) <= MAX_EVENT_TYPE_CHARS and event_type.isprintable():
+        return event_type
+    return DEFAULT_EVENT_TYPE
 
 
 def _describe_cause(cause: BaseException) -> str:

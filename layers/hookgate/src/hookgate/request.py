@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -242,8 +243,13 @@ def caller_of(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
     be parsed is logged like any other. The address is `Request.source_ip`'s, never a header
     value a client chose (an ALB event's is the load balancer's own `X-Forwarded-For` entry).
     """
-    if not isinstance(event, Mapping):
+    try:
+        return _caller_of(event)
+    except Exception:  # a log field must never turn a refusal into an error
         return None, None
+
+
+def _caller_of(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
     context = event.get("requestContext")
     context = context if isinstance(context, Mapping) else {}
     if "http" in context:  # payload 2.0
@@ -259,10 +265,20 @@ def caller_of(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
     else:
         path = context.get("path") or event.get("path")
         ip = _ip(context.get("identity"))
+    if ip is not None and not _is_address(ip):
+        ip = None  # not an address AWS would give (an ALB passing a client's header on)
     if not isinstance(path, str):
         return ip, None
     # A lone surrogate (possible in a JSON event) could not be written to the log.
     return ip, path[:_LOGGED_PATH_CHARS].encode("utf-8", "replace").decode("utf-8")
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _account(event: Mapping[str, Any]) -> str | None:
@@ -296,7 +312,11 @@ def _pairs(multi: Any, single: Any) -> Iterator[tuple[str, str]]:
     # multiValueHeaders is complete when present; `headers` then only repeats its last values.
     if isinstance(multi, Mapping) and multi:
         for name, values in multi.items():
-            for value in values or ():
+            if values is None:
+                continue
+            if not isinstance(values, list | tuple):
+                raise BadRequest()  # not an event AWS made
+            for value in values:
                 yield _text(str(name)), _text(str(value))
     elif isinstance(single, Mapping):
         for name, value in single.items():

@@ -133,8 +133,9 @@ class EventPublisher:
         """
         serialized = f'{_compact(detail)[:-1]},"payload":{payload_json}}}'
         limit = self._max_event_bytes
-        # A character is at most 4 UTF-8 bytes: measure only when the size could be over.
-        if (len(serialized) + len(source) + len(detail_type)) * 4 + _ENVELOPE_BYTES > limit and (
+        # A character is at most 6 bytes in the event (a JSON escape such as \u0001, or 4 of
+        # UTF-8): measure only when the size could be over.
+        if (len(serialized) + len(source) + len(detail_type)) * 6 + _ENVELOPE_BYTES > limit and (
             delivered_size(source=source, detail_type=detail_type, detail=serialized) > limit
         ):
             if self._payload_store is None:
