@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -188,7 +189,6 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
     public_path = path if is_alb else _text(context.get("path") or path)
     raw_query = urlencode([(k, v) for k, values in query.items() for v in values])
     url = _url(public_url or _origin(headers, context.get("domainName")), public_path, raw_query)
-    identity = context.get("identity")
     return Request(
         method=str(event.get("httpMethod", "")).upper(),
         path=path,
@@ -196,7 +196,7 @@ def _from_v1(event: Mapping[str, Any], public_url: str | None, limit: int | None
         headers=headers,
         query=query,
         body=_body(event, limit),
-        source_ip=_last(headers.get_all("x-forwarded-for")) if is_alb else _ip(identity),
+        source_ip=_address(context, headers),
         account=account,
     )
 
@@ -222,14 +222,27 @@ def _from_v2(event: Mapping[str, Any], public_url: str | None, limit: int | None
         headers=headers,
         query=query,
         body=_body(event, limit),
-        source_ip=_ip(http),
+        source_ip=_address(context, headers),
         account=account,
     )
 
 
-def _ip(context: Any) -> str | None:
-    value = context.get("sourceIp") if isinstance(context, Mapping) else None
-    return value if isinstance(value, str) and value else None
+def _address(context: Mapping[str, Any], headers: Headers) -> str | None:
+    """`Request.source_ip`: `sourceIp` where AWS gives one (payload 2.0's `http`, REST's
+    `identity`), the load balancer's own `X-Forwarded-For` entry for ALB; None when that is not
+    an address (an ALB passing on a client's header as it came)."""
+    if "elb" in context:
+        value: Any = _last(headers.get_all("x-forwarded-for"))
+    else:
+        where = context.get("http") if "http" in context else context.get("identity")
+        value = where.get("sourceIp") if isinstance(where, Mapping) else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return value
 
 
 #: A path in a log record is cut here: the record is for finding the endpoint, not the input.
@@ -252,33 +265,20 @@ def caller_of(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
 def _caller_of(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
     context = event.get("requestContext")
     context = context if isinstance(context, Mapping) else {}
+    headers = Headers()
     if "http" in context:  # payload 2.0
         path = event.get("rawPath")
-        ip = _ip(context.get("http"))
     elif "elb" in context:
         path = event.get("path")
-        try:
+        with contextlib.suppress(BadRequest):  # only an ALB's address is in a header
             headers = Headers(_pairs(event.get("multiValueHeaders"), event.get("headers")))
-        except BadRequest:
-            headers = Headers()
-        ip = _last(headers.get_all("x-forwarded-for")) or None
     else:
         path = context.get("path") or event.get("path")
-        ip = _ip(context.get("identity"))
-    if ip is not None and not _is_address(ip):
-        ip = None  # not an address AWS would give (an ALB passing a client's header on)
+    ip = _address(context, headers)
     if not isinstance(path, str):
         return ip, None
     # A lone surrogate (possible in a JSON event) could not be written to the log.
     return ip, path[:_LOGGED_PATH_CHARS].encode("utf-8", "replace").decode("utf-8")
-
-
-def _is_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _account(event: Mapping[str, Any]) -> str | None:

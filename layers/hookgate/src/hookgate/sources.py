@@ -12,11 +12,17 @@ import ipaddress
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from hookgate.errors import ConfigurationError
 
-__all__ = ["ANY_SOURCE", "PUBLISHED", "PUBLISHED_RANGES", "SourceAllowList", "allow_list"]
+__all__ = [
+    "ANY_SOURCE",
+    "PUBLISHED",
+    "PUBLISHED_RANGES",
+    "SourceAllowList",
+    "allow_list",
+    "published",
+]
 
 #: The ranges providers publish, with where and when each list was read (`make ip-ranges`).
 PUBLISHED_RANGES = Path(__file__).with_name("sender_ranges.json")
@@ -47,14 +53,13 @@ class SourceAllowList:
         return any(ip in network for network in self.networks)
 
 
-def published(provider: str, data: Any = None) -> tuple[str, ...]:
+def published(provider: str) -> tuple[str, ...]:
     """The ranges `provider` publishes, as shipped in `PUBLISHED_RANGES`.
 
     Raises:
         ConfigurationError: hookgate ships no list for `provider`.
     """
-    if data is None:
-        data = json.loads(PUBLISHED_RANGES.read_text(encoding="utf-8"))
+    data = json.loads(PUBLISHED_RANGES.read_text(encoding="utf-8"))
     entry = data.get("providers", {}).get(provider)
     if not entry or not entry.get("ranges"):
         raise ConfigurationError(f"no published source ranges for {provider}")
