@@ -45,6 +45,27 @@ def emf_metrics(*outputs: str) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+def refusing_events(aws: MotoServer) -> Any:
+    """An EventBridge client whose requests EventBridge refuses entry by entry (HTTP 200 with
+    FailedEntryCount = 1), as it does for throttled or malformed entries."""
+    events = aws.client("events")
+
+    def corrupt_detail(params: dict[str, Any], **_: Any) -> None:
+        for entry in params["Entries"]:
+            entry["Detail"] = "not json"
+
+    events.meta.events.register("before-parameter-build.events.PutEvents", corrupt_detail)
+    return events
+
+
+def deliver_genuine_twice_and_forged(handler: Any, lambda_context: LambdaContext) -> None:
+    """A published Stripe delivery, its duplicate, and a forgery."""
+    event, _, _ = stripe_event(STRIPE_SECRET)
+    handler(event, lambda_context)
+    handler(event, lambda_context)
+    handler(stripe_event("whsec_wrong")[0], lambda_context)
+
+
 def test_published_delivery_leaves_completed_record_with_ttl(
     make_pipeline: PipelineFactory,
     lambda_context: LambdaContext,
@@ -72,15 +93,7 @@ def test_failed_entry_count_is_a_publish_failure_and_retry_publishes_once(
     hookgate_logs: LogSink,
 ) -> None:
     # GIVEN an EventBridge client whose request EventBridge refuses entry by entry
-    # (HTTP 200 with FailedEntryCount = 1), as it does for throttled or malformed entries
-    events = aws.client("events")
-
-    def corrupt_detail(params: dict[str, Any], **_: Any) -> None:
-        for entry in params["Entries"]:
-            entry["Detail"] = "not json"
-
-    events.meta.events.register("before-parameter-build.events.PutEvents", corrupt_detail)
-    refusing = make_pipeline("stripe", clients={"events": events})
+    refusing = make_pipeline("stripe", clients={"events": refusing_events(aws)})
     event, _, event_id = stripe_event(STRIPE_SECRET)
     records_before = replay_records(aws, resources, "stripe")
     logged_before = len(hookgate_logs.lines())
@@ -145,10 +158,7 @@ def test_metrics_count_verified_duplicates_and_rejections_by_reason(
 ) -> None:
     logged_before = len(hookgate_logs.lines())
     handler = make_pipeline("stripe").handle_lambda
-    event, _, _ = stripe_event(STRIPE_SECRET)
-    handler(event, lambda_context)
-    handler(event, lambda_context)
-    handler(stripe_event("whsec_wrong")[0], lambda_context)
+    deliver_genuine_twice_and_forged(handler, lambda_context)
     handler(stripe_event(STRIPE_SECRET, timestamp=int(clock()) - 1000)[0], lambda_context)
     missing, _, _ = stripe_event(STRIPE_SECRET)
     del missing["multiValueHeaders"]["Stripe-Signature"]
@@ -232,17 +242,8 @@ def test_dashboard_shows_only_metrics_the_functions_emit_with_their_dimensions(
     # GIVEN deliveries of every outcome the dashboard shows: published, duplicate, refused,
     # and one EventBridge refuses
     logged_before = len(hookgate_logs.lines())
-    handler = make_pipeline("stripe").handle_lambda
-    event, _, _ = stripe_event(STRIPE_SECRET)
-    handler(event, lambda_context)
-    handler(event, lambda_context)
-    handler(stripe_event("whsec_wrong")[0], lambda_context)
-    events = aws.client("events")
-    events.meta.events.register(
-        "before-parameter-build.events.PutEvents",
-        lambda params, **_: [entry.update(Detail="not json") for entry in params["Entries"]],
-    )
-    make_pipeline("stripe", clients={"events": events}).handle_lambda(
+    deliver_genuine_twice_and_forged(make_pipeline("stripe").handle_lambda, lambda_context)
+    make_pipeline("stripe", clients={"events": refusing_events(aws)}).handle_lambda(
         stripe_event(STRIPE_SECRET)[0], lambda_context
     )
     logged = "\n".join(hookgate_logs.lines()[logged_before:])
