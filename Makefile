@@ -9,10 +9,11 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint unit events invoke sam-local fuzz load template docs bench build send deploy clean ip-ranges
+.PHONY: help run test lint unit events invoke sam-local fuzz load template docs bench build send deploy clean ip-ranges \
+	deploy-local deploy-local-down deploy-local-tail
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(STAMP): requirements-dev.txt layers/hookgate/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -92,5 +93,14 @@ deploy: build ## sam build && sam deploy --guided, then print each webhook URL a
 	$(BIN)/sam deploy --guided
 	$(BIN)/python -m dev.deployed
 
-clean: ## Remove the virtualenv and build output
-	rm -rf $(VENV) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+deploy-local: $(STAMP) ## Deploy template.yaml into LocalStack here, offline (P=stripe,github,... needs Docker)
+	$(BIN)/python -m dev.localdeploy.stack up $(if $(P),--providers $(P))
+
+deploy-local-down: $(STAMP) ## Stop what deploy-local started: LocalStack, its containers, its network
+	$(BIN)/python -m dev.localdeploy.stack down
+
+deploy-local-tail: $(STAMP) ## Print the events reaching the deploy-local stack's bus (Ctrl-C stops)
+	$(BIN)/python -m dev.localdeploy.stack tail
+
+clean: ## Remove the virtualenvs and build output (LocalStack's too)
+	rm -rf $(VENV) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache .local/localstack

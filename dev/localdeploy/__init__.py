@@ -1,0 +1,1 @@
+"""Deploy the real template.yaml into LocalStack on this host (`make deploy-local`)."""
