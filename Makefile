@@ -93,8 +93,8 @@ deploy: build ## sam build && sam deploy --guided, then print each webhook URL a
 	$(BIN)/sam deploy --guided
 	$(BIN)/python -m dev.deployed
 
-deploy-local: $(STAMP) ## Deploy template.yaml into LocalStack here, offline (P=stripe,github,... needs Docker)
-	$(BIN)/python -m dev.localdeploy.stack up $(if $(P),--providers $(P))
+deploy-local: $(STAMP) ## Deploy template.yaml into LocalStack, offline (P=stripe,github,... [PORT=4566]; Docker)
+	$(BIN)/python -m dev.localdeploy.stack up $(if $(P),--providers $(P)) $(if $(PORT),--port $(PORT))
 
 deploy-local-down: $(STAMP) ## Stop what deploy-local started: LocalStack, its containers, its network
 	$(BIN)/python -m dev.localdeploy.stack down

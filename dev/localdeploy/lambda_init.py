@@ -15,8 +15,9 @@ It sits between two parties:
 * the function's runtime (/var/runtime/bootstrap, awslambdaric here), which polls the Lambda
   Runtime API this file serves on 127.0.0.1:9001.
 
-Lambda's own rules kept: one invocation at a time, the function's timeout enforced (the
-environment is then discarded), START/END/REPORT lines around each invocation's logs. Left
+Lambda's own rules kept: one invocation at a time; the function's timeout enforced; after a
+timeout or a crash, a fresh runtime for the next invocation; START/END/REPORT lines around each
+invocation's logs (output printed after a function answered may land in the next one's). Left
 out, since hookgate's functions use none of them: extensions, the X-Ray daemon, dropping root.
 """
 
@@ -26,6 +27,7 @@ import contextlib
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -46,7 +48,8 @@ class LocalStack:
     def __init__(self, endpoint: str, runtime_id: str) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.runtime_id = runtime_id
-        self._status_sent = threading.Event()
+        self.status_sent = False
+        self._lock = threading.Lock()
 
     def post(self, path: str, body: bytes) -> None:
         request = urllib.request.Request(f"{self.endpoint}/{path}", data=body, method="POST")
@@ -58,13 +61,11 @@ class LocalStack:
 
     def status(self, outcome: str, body: bytes = b"{}") -> None:
         """`ready` or `error`, once per environment."""
-        if not self._status_sent.is_set():
-            self._status_sent.set()
-            self.post(f"status/{self.runtime_id}/{outcome}", body)
-
-    @property
-    def status_sent(self) -> bool:
-        return self._status_sent.is_set()
+        with self._lock:
+            if self.status_sent:
+                return
+            self.status_sent = True
+        self.post(f"status/{self.runtime_id}/{outcome}", body)
 
 
 class Invocation:
@@ -75,10 +76,11 @@ class Invocation:
         self.trace_id: str = request.get("trace-id") or ""
         self.started = time.monotonic()
         self.deadline_ms = int(time.time() * 1000) + timeout_s * 1000
+        self.timer: threading.Timer | None = None
 
 
 class Environment:
-    """One execution environment: the invocation queue, the one running, and its logs."""
+    """One execution environment: the invocation queue, the one running, its logs, the runtime."""
 
     def __init__(self, localstack: LocalStack, timeout_s: int, version: str, memory: str) -> None:
         self.localstack = localstack
@@ -89,6 +91,9 @@ class Environment:
         self.running: Invocation | None = None
         self.log_lines: list[str] = []
         self.lock = threading.Lock()
+        self.runtime: subprocess.Popen[bytes] | None = None
+        #: Whether the current runtime has asked for an invocation (it finished its init).
+        self.asked = False
 
     def log(self, line: str) -> None:
         with self.lock:
@@ -96,15 +101,17 @@ class Environment:
 
     def next_invocation(self) -> Invocation:
         """Blocks until LocalStack sends one; the runtime asking is what makes it ready."""
+        self.asked = True
         self.localstack.status("ready")
         invocation = self.waiting.get()
         with self.lock:
             invocation.started = time.monotonic()
+            invocation.deadline_ms = int(time.time() * 1000) + self.timeout_s * 1000
             self.running = invocation
             self.log_lines.append(f"START RequestId: {invocation.id} Version: {self.version}\n")
-        timer = threading.Timer(self.timeout_s, self.time_out, [invocation.id])
-        timer.daemon = True
-        timer.start()
+        invocation.timer = threading.Timer(self.timeout_s, self.time_out, [invocation.id])
+        invocation.timer.daemon = True
+        invocation.timer.start()
         return invocation
 
     def finish(self, request_id: str, body: bytes, *, failed: bool) -> bool:
@@ -114,6 +121,8 @@ class Environment:
             if invocation is None or invocation.id != request_id:
                 return False
             self.running = None
+            if invocation.timer is not None:
+                invocation.timer.cancel()
             took_ms = (time.monotonic() - invocation.started) * 1000
             self.log_lines.append(f"END RequestId: {request_id}\n")
             self.log_lines.append(
@@ -125,11 +134,15 @@ class Environment:
         self.localstack.post(f"invocations/{request_id}/{'error' if failed else 'response'}", body)
         return True
 
+    def running_id(self) -> str | None:
+        with self.lock:
+            return None if self.running is None else self.running.id
+
     def time_out(self, request_id: str) -> None:
         message = f"Task timed out after {self.timeout_s:.2f} seconds"
         error = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
-        if self.finish(request_id, error.encode(), failed=True):
-            os._exit(1)  # as in Lambda, the environment does not outlive a timeout
+        if self.finish(request_id, error.encode(), failed=True) and self.runtime is not None:
+            self.runtime.kill()  # as in Lambda: the next invocation gets a fresh runtime
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -253,24 +266,47 @@ def main() -> int:
     if bootstrap is None:
         localstack.status("error", b'{"errorType":"Runtime.InvalidEntrypoint"}')
         return 1
-    runtime = subprocess.Popen(
-        [bootstrap, *sys.argv[1:]],
+    signal.signal(signal.SIGTERM, lambda *_: stop(environment))
+    while True:
+        code = run_runtime([bootstrap, *sys.argv[1:]], environment)
+        exited = {"errorType": "Runtime.ExitError", "errorMessage": f"exit status {code}"}
+        if not environment.asked:  # it died during its init: say so, with what it printed
+            with environment.lock:
+                exited["logs"] = "".join(environment.log_lines)[-4000:]
+            localstack.status("error", json.dumps(exited).encode())
+            return code or 1
+        request_id = environment.running_id()
+        if request_id is not None:  # it crashed mid-invocation
+            environment.finish(request_id, json.dumps(exited).encode(), failed=True)
+        # After a crash or a timeout, Lambda initializes a fresh runtime for what comes next.
+        print(f"[init] runtime exited with {code}; starting a new one", file=sys.stderr, flush=True)
+
+
+def run_runtime(command: list[str], environment: Environment) -> int:
+    """Run the runtime until it exits; its output is copied to the logs."""
+    environment.asked = False
+    environment.runtime = subprocess.Popen(
+        command,
         env={**os.environ, "AWS_LAMBDA_RUNTIME_API": "{}:{}".format(*RUNTIME_API)},
         cwd=os.environ.get("LAMBDA_TASK_ROOT", "/var/task"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    assert runtime.stdout is not None
-    threading.Thread(target=copy_output, args=(runtime.stdout, environment), daemon=True).start()
-    code = runtime.wait()
-    exited = {"errorType": "Runtime.ExitError", "errorMessage": f"exit status {code}"}
-    if not localstack.status_sent:  # it died during init: say so, with what it printed
-        with environment.lock:
-            exited["logs"] = "".join(environment.log_lines)[-4000:]
-        localstack.status("error", json.dumps(exited).encode())
-    elif environment.running is not None:
-        environment.finish(environment.running.id, json.dumps(exited).encode(), failed=True)
-    return code or 1
+    assert environment.runtime.stdout is not None
+    copier = threading.Thread(
+        target=copy_output, args=(environment.runtime.stdout, environment), daemon=True
+    )
+    copier.start()
+    code = environment.runtime.wait()
+    copier.join(timeout=2)  # what it printed last belongs to the invocation it ended
+    return code
+
+
+def stop(environment: Environment) -> None:
+    """SIGTERM (docker stop): as PID 1 nothing else would end the container promptly."""
+    if environment.runtime is not None:
+        environment.runtime.kill()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Start LocalStack's community core on this host, offline, with hookgate's patches.
 
 Run with the Python of LocalStack's own virtualenv (`dev.localdeploy.stack` makes it); it does
-what `python -m localstack.runtime.main` does, after four patches. Each is for one thing the
+what `python -m localstack.runtime.main` does, after five patches. Each is for one thing the
 community core (localstack-core 2026.3.0, pinned exactly: the patches reach into its internals,
 and the project is archived, so the pin cannot drift) lacks or does differently here:
 

@@ -16,7 +16,12 @@ What LocalStack would otherwise download is laid out beforehand, from the packag
 * the Lambda runtime image: the one `make sam-local` builds (dev.samlocal.setup).
 
 `launcher.py` patches what the core does differently (layers, image pulls, the listening
-address, DynamoDB's Java agent); each patch says why.
+address, DynamoDB's Java agent, SAM references before the transform); each patch says why.
+
+LocalStack listens on 127.0.0.1 and on its Docker network's gateway address (where the function
+containers call it back). DynamoDB Local, which LocalStack starts, has no option to choose an
+address: it listens on every interface, on a random port. Run this on a machine whose ports
+other hosts cannot reach, as any development emulator.
 
 Where the deployed stack is not AWS (the README says the same):
 
@@ -37,6 +42,7 @@ Where the deployed stack is not AWS (the README says the same):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -70,6 +76,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 DEFAULT_PROVIDERS = ("stripe", "github", "slack")
 DEFAULT_STACK = "hookgate-local"
 TAP_RULE = "hookgate-bus-tap"
+#: On the Docker networks this module creates, so that they can be told from anyone else's.
+NETWORK_LABEL = "hookgate.localdeploy"
 
 
 def log(message: str) -> None:
@@ -210,17 +218,26 @@ class LocalStack:
         )
 
     def environment(self) -> dict[str, str]:
-        """What the AWS SDKs and SAM CLI need to talk to this LocalStack."""
-        return {**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION,
+        """What the AWS SDKs and SAM CLI need to talk to this LocalStack, and nothing else AWS."""
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        return {**inherited, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION,
                 "AWS_ENDPOINT_URL": self.endpoint, "SAM_CLI_TELEMETRY": "0"}  # fmt: skip
 
     def running_pid(self) -> int | None:
+        """The PID of the LocalStack this home started, if it still runs.
+
+        A PID file can outlive its process (a crash, a reboot) and the number be reused: the
+        process must still be our launcher, started for this home.
+        """
         try:
             pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         except (OSError, ValueError):
             return None
-        return pid
+        ours = str(HERE / "launcher.py").encode() in command
+        here = f"FILESYSTEM_ROOT={self.home / 'fs'}".encode() in environ
+        return pid if ours and here else None
 
     def start(self, runtime_image: str, *, timeout_s: float = 120) -> None:
         if self.running_pid() is not None:
@@ -230,7 +247,8 @@ class LocalStack:
         python = ensure_venv()
         filesystem = self.home / "fs"
         lay_out_packages(filesystem)
-        _run(["docker", "network", "create", self.network])
+        self._remove_network()  # left by a run that was killed
+        _run(["docker", "network", "create", "--label", NETWORK_LABEL, self.network])
         gateway = _run(
             ["docker", "network", "inspect", self.network,
              "--format", "{{(index .IPAM.Config 0).Gateway}}"]
@@ -252,12 +270,19 @@ class LocalStack:
             "DISABLE_EVENTS": "1",
             "SKIP_SSL_CERT_DOWNLOAD": "1",
             "DEBUG": os.environ.get("LOCALSTACK_DEBUG", "0"),
+            # Set, whatever the caller's environment says: another server would ignore the
+            # listening patch, and prebuilt images skip the copy that puts layers in /opt.
+            "GATEWAY_SERVER": "twisted",
+            "LAMBDA_PREBUILD_IMAGES": "0",
         }
+        # Only what a process needs: LocalStack reads its configuration from the environment.
+        passed = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR", "DOCKER_HOST")
+                  if k in os.environ}  # fmt: skip
         self.home.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("wb") as output:
             self.process = subprocess.Popen(
                 [str(python), str(HERE / "launcher.py")],
-                env={**os.environ, **settings}, stdout=output, stderr=subprocess.STDOUT,
+                env={**passed, **settings}, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         self.pid_file.write_text(str(self.process.pid))
@@ -272,31 +297,50 @@ class LocalStack:
         self.stop()
         raise SystemExit(f"LocalStack did not start:\n{tail}")
 
-    def stop(self, *, grace_s: float = 30) -> None:
-        """Stop LocalStack (by PID), then its containers and network (by the network's name)."""
+    def stop(self, *, grace_s: float = 10) -> None:
+        """Stop LocalStack (by PID), its containers and network (by the network's name)."""
         pid = self.running_pid()
         if pid is not None:
-            children = subprocess.run(
-                ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
-            ).stdout.split()  # DynamoDB Local's java
-            os.kill(pid, signal.SIGTERM)
+            self._remove_containers()
+            # Its own session (start_new_session): the group is LocalStack and DynamoDB Local.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + grace_s
             while time.monotonic() < deadline and _alive(pid):
                 time.sleep(0.5)
-            # Its shutdown can hang at "Stopping all services": then it is killed.
-            for victim in [pid, *map(int, children)]:
-                if _alive(victim):
-                    os.kill(victim, signal.SIGKILL)
+            # After serving a function, its shutdown hangs at "Stopping all services" (it keeps
+            # no state worth a clean exit): the group is killed.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
             if self.process is not None:
                 self.process.wait()
         self.pid_file.unlink(missing_ok=True)
+        self._remove_network()
+
+    def _remove_network(self) -> None:
+        """The containers on this LocalStack's network (its function containers), then it."""
+        self._remove_containers()
+        subprocess.run(["docker", "network", "rm", self.network], capture_output=True, check=False)
+
+    def _remove_containers(self) -> None:
         containers = subprocess.run(
             ["docker", "ps", "-aq", "--filter", f"network={self.network}"],
             capture_output=True, text=True, check=False,
         ).stdout.split()  # fmt: skip
         if containers:
             subprocess.run(["docker", "rm", "-f", *containers], capture_output=True, check=False)
-        subprocess.run(["docker", "network", "rm", self.network], capture_output=True, check=False)
+
+
+def remove_abandoned_networks(prefix: str) -> None:
+    """Networks named `<prefix><pid>` whose process is gone (killed runs), with their containers."""
+    listed = subprocess.run(
+        ["docker", "network", "ls", "--filter", f"label={NETWORK_LABEL}", "--format", "{{.Name}}"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    for name in listed:
+        owner = name.removeprefix(prefix)
+        if name.startswith(prefix) and owner.isdigit() and not _alive(int(owner)):
+            LocalStack(network=name)._remove_network()
 
 
 def _alive(pid: int) -> bool:
@@ -440,6 +484,7 @@ def up(providers: list[str], stack_name: str, port: int) -> int:
     localstack = LocalStack(port=port)
     started = time.monotonic()
     localstack.start(image)
+    _state_file().unlink(missing_ok=True)
     log(f"LocalStack is ready on {localstack.endpoint} ({time.monotonic() - started:.0f} s)")
     try:
         built = build()
@@ -477,6 +522,8 @@ def tail(wait_s: float) -> int:
         raise SystemExit("nothing deployed: make deploy-local first")
     state = json.loads(_state_file().read_text())
     localstack = LocalStack(port=state["port"])
+    if localstack.running_pid() is None:
+        raise SystemExit("LocalStack is not running: make deploy-local")
     log(f"events on {state['stack']}'s bus (Ctrl-C stops)")
     try:
         for event in tapped(localstack, state["tap"], wait_s=wait_s):

@@ -63,6 +63,8 @@ HOOKGATE = str(Path(sys.executable).parent / "hookgate")
 PROVIDERS = ("stripe", "github", "slack", "discord", "twilio", "meta")
 DOMAIN = "webhooks.example.com"
 STACK = "hookgate-e2e"
+#: Each run's Docker network ends with its PID, so that a killed run's can be found.
+NETWORK_PREFIX = "hookgate-e2e-"
 #: How long to watch the tap for an event that must not come.
 SETTLE_S = 4.0
 
@@ -90,10 +92,11 @@ class Deployment:
 def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     samlocal.ensure_docker()
     image = samlocal.ensure_base_image()
+    stack.remove_abandoned_networks(NETWORK_PREFIX)
     running = LocalStack(
         home=tmp_path_factory.mktemp("localstack"),
         port=free_port(),
-        network=f"hookgate-e2e-{os.getpid()}",
+        network=f"{NETWORK_PREFIX}{os.getpid()}",
     )
     running.start(image)
     yield running
@@ -119,12 +122,14 @@ def deployed(localstack: LocalStack, built: Path) -> Deployment:
 
 @pytest.fixture
 def bus(deployed: Deployment) -> Deployment:
-    """The deployment, with nothing left on its tap from an earlier test."""
-    deployed.events(wait_s=0.5)
+    """The deployment; nothing may still be arriving from an earlier test (a late duplicate)."""
+    assert deployed.events(wait_s=0.5) == [], "an event reached the bus after its test ended"
     return deployed
 
 
-def sign(provider: str, body: bytes, url: str, tmp_path: Path) -> dict[str, str]:
+def sign(
+    provider: str, body: bytes, url: str, tmp_path: Path, *, timestamp: int | None = None
+) -> dict[str, str]:
     """The headers `hookgate sign` gives this body for `url`, with the provider's dev secret."""
     body_file = tmp_path / f"{provider}-{uuid.uuid4().hex}.body"
     body_file.write_bytes(body)
@@ -132,7 +137,7 @@ def sign(provider: str, body: bytes, url: str, tmp_path: Path) -> dict[str, str]
     secret_file.write_text(DEV_SECRETS[provider])
     printed = subprocess.run(
         [HOOKGATE, "sign", provider, "--secret-file", str(secret_file), "--body", f"@{body_file}",
-         "--url", url],
+         "--url", url, *(["--timestamp", str(timestamp)] if timestamp else [])],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return dict(line.split(": ", 1) for line in printed.splitlines() if ": " in line)
@@ -172,6 +177,13 @@ def test_stripe_delivery_is_published_once_and_its_replay_and_tampering_are_not(
     again = post(url, body, headers)
     tampered = post(url, body.replace(b"4200", b"9999"), headers)
     unsigned = post(url, body, {"Content-Type": "application/json"})
+    fresh_body = body.replace(delivery.encode(), delivery.encode() + b"_stale")
+    stale = post(
+        url,
+        fresh_body,
+        sign("stripe", fresh_body, url, tmp_path, timestamp=int(time.time()) - 3600),
+    )
+    fetched = requests.get(url, params={"id": delivery}, timeout=60)
 
     assert (first.status_code, first.json()) == (200, {"received": True, "duplicate": False})
     assert event["source"] == "hookgate.stripe"
@@ -181,7 +193,23 @@ def test_stripe_delivery_is_published_once_and_its_replay_and_tampering_are_not(
     assert (again.status_code, again.json()) == (200, {"received": True, "duplicate": True})
     assert (tampered.status_code, unsigned.status_code) == (401, 401)
     assert tampered.json() == {"message": "unauthorized"}
+    assert stale.status_code == 401  # ToleranceSeconds reached the function
+    assert fetched.status_code >= 400
     assert bus.events(wait_s=SETTLE_S) == []
+
+
+def test_the_api_calls_each_functions_live_alias(deployed: Deployment) -> None:
+    """ColdStartMode's warm environments and SnapStart apply to the alias, not $LATEST."""
+    apigateway = deployed.localstack.client("apigateway")
+    api = deployed.urls["stripe"].split("/_aws/execute-api/")[1].split("/")[0]
+    resources = apigateway.get_resources(restApiId=api, limit=500)["items"]
+    routes = {r["path"]: r["id"] for r in resources}
+
+    for provider in PROVIDERS:
+        integration = apigateway.get_integration(
+            restApiId=api, resourceId=routes[f"/webhooks/{provider}"], httpMethod="POST"
+        )
+        assert integration["uri"].endswith(":live/invocations"), integration["uri"]
 
 
 def test_github_bodies_arrive_byte_exact_as_text_and_as_binary(
@@ -195,17 +223,24 @@ def test_github_bodies_arrive_byte_exact_as_text_and_as_binary(
     text = b"line one \r\nline two\t\r\n\r\n  trailing  "
     binary = b"\xff\xfe\x00raw\r\n\x80bytes\x00"
     url = bus.urls["github"]
+    sent = []
     for content_type, body in (("text/plain", text), ("application/octet-stream", binary)):
         headers = sign("github", body, url, tmp_path) | {"Content-Type": content_type}
         assert headers["X-GitHub-Event"] == "push"
         assert post(url, body, headers).status_code == 200
+        sent.append((body, headers))
 
     events = bus.events(wait_s=30, until=2)
+    # Captured and sent again, with a new delivery header: still the same signed request.
+    body, headers = sent[0]
+    replayed = post(url, body, {**headers, "X-GitHub-Delivery": str(uuid.uuid4())})
 
     assert [(e["source"], e["detail-type"]) for e in events] == [("hookgate.github", "push")] * 2
     payloads = [e["detail"]["payload"] for e in events]
     assert {"text": text.decode()} in payloads
     assert binary in [base64.b64decode(p["base64"]) for p in payloads if "base64" in p]
+    assert (replayed.status_code, replayed.json()) == (200, {"received": True, "duplicate": True})
+    assert bus.events(wait_s=SETTLE_S) == []
 
 
 def test_a_body_too_large_for_an_event_goes_to_the_bucket_unchanged(
@@ -250,6 +285,24 @@ def test_slack_url_verification_is_answered_only_when_signed(
     assert bus.events(wait_s=SETTLE_S) == []
 
 
+def test_slack_event_is_published_under_its_inner_type(bus: Deployment, tmp_path: Path) -> None:
+    event_id = "Ev" + uuid.uuid4().hex[:10].upper()
+    body = json.dumps(
+        {"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+         "event_id": event_id, "event_time": int(time.time()),
+         "event": {"type": "app_mention", "user": "U1", "text": "hi", "ts": "1.0"}}
+    ).encode()  # fmt: skip
+    url = bus.urls["slack"]
+
+    answer = post(url, body, sign("slack", body, url, tmp_path))
+    event = one_event(bus)
+
+    assert answer.status_code == 200
+    assert (event["source"], event["detail-type"]) == ("hookgate.slack", "app_mention")
+    assert event["detail"]["delivery_id"] == event_id
+    assert event["detail"]["payload"] == json.loads(body)
+
+
 def test_discord_ping_gets_pong_and_an_interaction_is_published_and_deferred(
     bus: Deployment, tmp_path: Path
 ) -> None:
@@ -265,14 +318,18 @@ def test_discord_ping_gets_pong_and_an_interaction_is_published_and_deferred(
     probe = post(
         url, ping, {**sign("discord", ping, url, tmp_path), "X-Signature-Ed25519": "00" * 64}
     )
-    deferred = post(url, command, sign("discord", command, url, tmp_path))
+    signed_command = sign("discord", command, url, tmp_path)
+    deferred = post(url, command, signed_command)
     event = one_event(bus)
+    replayed = post(url, command, signed_command)
 
     assert (pong.status_code, pong.json()) == (200, {"type": 1})
     assert probe.status_code == 401
     assert (deferred.status_code, deferred.json()) == (200, {"type": 5})
     assert (event["source"], event["detail-type"]) == ("hookgate.discord", "APPLICATION_COMMAND")
     assert event["detail"]["delivery_id"] == interaction_id
+    assert replayed.status_code == 200
+    assert bus.events(wait_s=SETTLE_S) == []
 
 
 def test_twilio_is_verified_against_the_public_url_not_the_one_it_arrived_at(
@@ -320,6 +377,23 @@ def test_meta_get_handshake_echoes_the_challenge_only_for_the_verify_token(
     assert bus.events(wait_s=SETTLE_S) == []
 
 
+def test_meta_notification_is_published(bus: Deployment, tmp_path: Path) -> None:
+    entry = uuid.uuid4().hex
+    body = json.dumps(
+        {"object": "whatsapp_business_account",
+         "entry": [{"id": entry, "changes": [{"field": "messages", "value": {"n": 1}}]}]}
+    ).encode()  # fmt: skip
+    url = bus.urls["meta"]
+
+    answer = post(url, body, sign("meta", body, url, tmp_path))
+    event = one_event(bus)
+
+    assert answer.status_code == 200
+    assert event["source"] == "hookgate.meta"
+    assert event["detail-type"] == "whatsapp_business_account.messages"
+    assert event["detail"]["payload"] == json.loads(body)
+
+
 def stack_status(localstack: LocalStack, name: str) -> str:
     [described] = localstack.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
     return str(described["StackStatus"])
@@ -345,9 +419,15 @@ def test_provisioned_mode_deploys_with_an_initialized_live_alias(
         StackName="hookgate-e2e-provisioned", LogicalResourceId="StripeFunction"
     )["StackResourceDetail"]["PhysicalResourceId"]
 
-    config = localstack.client("lambda").get_provisioned_concurrency_config(
-        FunctionName=function, Qualifier="live"
-    )
+    def status() -> str:
+        config = localstack.client("lambda").get_provisioned_concurrency_config(
+            FunctionName=function, Qualifier="live"
+        )
+        return str(config["Status"])
+
+    deadline = time.monotonic() + 60
+    while status() == "IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(1)
 
     assert stack_status(localstack, "hookgate-e2e-provisioned") == "CREATE_COMPLETE"
-    assert config["RequestedProvisionedConcurrentExecutions"] == 1
+    assert status() == "READY"
