@@ -299,7 +299,8 @@ class LocalStack:
 
     def stop(self, *, grace_s: float = 10) -> None:
         """Stop LocalStack (by PID), its containers and network (by the network's name)."""
-        pid = self.running_pid()
+        # Started here: its group, even if it has exited (DynamoDB Local may not have).
+        pid = self.process.pid if self.process is not None else self.running_pid()
         if pid is not None:
             self._remove_containers()
             # Its own session (start_new_session): the group is LocalStack and DynamoDB Local.

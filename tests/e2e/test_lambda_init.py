@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import queue
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,20 +91,21 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     task = tmp_path_factory.mktemp("task")
     (task / "app.py").write_text(HANDLER)
     name = f"hookgate-init-{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        ["docker", "run", "-d", "--rm", "--name", name,
+    started = subprocess.run(
+        ["docker", "run", "-d", "--name", name, "--label", stack.NETWORK_LABEL,
          "-e", f"LOCALSTACK_RUNTIME_ENDPOINT=http://{bridge}:{server.server_port}/_localstack_lambda/e1",
          "-e", "LOCALSTACK_RUNTIME_ID=e1", "-e", "AWS_LAMBDA_FUNCTION_TIMEOUT=2",
          "-e", "_HANDLER=app.handler", "-v", f"{task}:/var/task:ro",
          "-v", f"{stack.HERE / 'lambda_init.py'}:/var/rapid/init:ro",
          "--entrypoint", "/usr/bin/python3", image, "/var/rapid/init"],
-        check=True, capture_output=True,
+        check=False, capture_output=True, text=True,
     )  # fmt: skip
-    address = subprocess.run(
-        ["docker", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", name],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
     try:
+        assert started.returncode == 0, started.stderr
+        address = subprocess.run(
+            ["docker", "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", name],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
         assert Executor.posted.get(timeout=30)[:2] == ("ready", "e1")
         yield Container(name, address, Executor.posted)
     finally:
@@ -150,9 +150,12 @@ def test_a_crash_mid_invocation_is_its_error_and_the_next_one_is_served(
     assert (outcome, after["echo"]) == ("response", 6)
 
 
-def test_docker_stop_ends_the_container_at_once(container: Container) -> None:
-    """As PID 1 the init must handle SIGTERM itself, or docker stop waits out its grace."""
-    started = time.monotonic()
-    subprocess.run(["docker", "stop", "-t", "20", container.name], check=True, capture_output=True)
+def test_docker_stop_ends_the_init_by_sigterm(container: Container) -> None:
+    """As PID 1 the init must handle SIGTERM itself, or Docker kills it after the grace (137)."""
+    subprocess.run(["docker", "stop", "-t", "30", container.name], check=True, capture_output=True)
+    code = subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.ExitCode}}", container.name],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
 
-    assert time.monotonic() - started < 10
+    assert code == "0"
