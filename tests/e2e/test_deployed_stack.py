@@ -35,6 +35,7 @@ import base64
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -175,6 +176,29 @@ def test_the_stack_names_its_urls_on_the_custom_domain(deployed: Deployment) -> 
         "items"
     ]
     assert (mapping["restApiId"], mapping["stage"], mapping["basePath"]) == (api, "prod", "(none)")
+
+
+def test_localstack_listens_on_loopback_and_its_network_gateway_only(
+    localstack: LocalStack,
+) -> None:
+    """It binds 0.0.0.0 unless patched: an unauthenticated AWS on every interface."""
+    addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    gateway = subprocess.run(
+        ["docker", "network", "inspect", localstack.network,
+         "--format", "{{(index .IPAM.Config 0).Gateway}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    others = [a for a in addresses if ":" not in a and a != gateway]
+    assert others, "no other IPv4 address on this host to probe"
+
+    def answers(address: str) -> bool:
+        with socket.socket() as probe:
+            probe.settimeout(2)
+            return probe.connect_ex((address, localstack.port)) == 0
+
+    assert answers("127.0.0.1")
+    assert answers(gateway)
+    assert not any(answers(address) for address in others)
 
 
 def test_stripe_delivery_is_published_once_and_its_replay_and_tampering_are_not(
