@@ -16,17 +16,19 @@ It sits between two parties:
   Runtime API this file serves on 127.0.0.1:9001.
 
 Lambda's own rules kept: one invocation at a time; the function's timeout enforced; after a
-timeout or a crash, a fresh runtime for the next invocation; START/END/REPORT lines around each
-invocation's logs (output printed after a function answered may land in the next one's). Left
+timeout or a crash, a fresh runtime for the next invocation; START/END/REPORT lines around
+each invocation's logs, which hold everything the function printed before it answered. Left
 out, since hookgate's functions use none of them: extensions, the X-Ray daemon, dropping root.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
 import queue
+import select
 import signal
 import subprocess
 import sys
@@ -34,7 +36,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import IO, Any
+from typing import Any
 
 RUNTIME_API = ("127.0.0.1", 9001)
 INVOKE_PORT = 9563
@@ -92,12 +94,26 @@ class Environment:
         self.log_lines: list[str] = []
         self.lock = threading.Lock()
         self.runtime: subprocess.Popen[bytes] | None = None
+        self.output = -1  # the read end of the runtime's stdout and stderr
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         #: Whether the current runtime has asked for an invocation (it finished its init).
         self.asked = False
 
-    def log(self, line: str) -> None:
-        with self.lock:
-            self.log_lines.append(line)
+    def read_output(self) -> bool:
+        """Take what the runtime printed and is waiting in the pipe; False at its end.
+
+        Called with the lock held, by the copying thread and before an invocation's logs are
+        sent, so every line printed before the function answered is in its logs.
+        """
+        while self.output >= 0 and select.select([self.output], [], [], 0)[0]:
+            chunk = os.read(self.output, 65536)
+            if not chunk:
+                return False
+            text = self.decoder.decode(chunk)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            self.log_lines.append(text)
+        return True
 
     def next_invocation(self) -> Invocation:
         """Blocks until LocalStack sends one; the runtime asking is what makes it ready."""
@@ -121,6 +137,7 @@ class Environment:
             if invocation is None or invocation.id != request_id:
                 return False
             self.running = None
+            self.read_output()
             if invocation.timer is not None:
                 invocation.timer.cancel()
             took_ms = (time.monotonic() - invocation.started) * 1000
@@ -225,13 +242,14 @@ def apply_chmod(paths: list[dict[str, str]]) -> None:
                     os.chmod(path, mode, follow_symlinks=False)
 
 
-def copy_output(stream: IO[bytes], environment: Environment) -> None:
+def copy_output(environment: Environment) -> None:
     """The runtime's output goes to the container log and to the invocation's logs."""
-    for raw in iter(stream.readline, b""):
-        line = raw.decode("utf-8", "replace")
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        environment.log(line)
+    output = environment.output
+    while True:
+        select.select([output], [], [])
+        with environment.lock:
+            if not environment.read_output():
+                return
 
 
 def serve(address: tuple[str, int], handler: type[Handler]) -> None:
@@ -293,12 +311,14 @@ def run_runtime(command: list[str], environment: Environment) -> int:
         stderr=subprocess.STDOUT,
     )
     assert environment.runtime.stdout is not None
-    copier = threading.Thread(
-        target=copy_output, args=(environment.runtime.stdout, environment), daemon=True
-    )
+    environment.output = environment.runtime.stdout.fileno()
+    copier = threading.Thread(target=copy_output, args=(environment,), daemon=True)
     copier.start()
     code = environment.runtime.wait()
     copier.join(timeout=2)  # what it printed last belongs to the invocation it ended
+    with environment.lock:
+        environment.runtime.stdout.close()
+        environment.output = -1
     return code
 
 
