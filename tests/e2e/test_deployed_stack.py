@@ -171,7 +171,7 @@ def test_the_stack_names_its_urls_on_the_custom_domain(deployed: Deployment) -> 
         key = f"{stack.logical_name(provider)}WebhookUrl"
         assert deployed.outputs[key] == f"https://{DOMAIN}/webhooks/{provider}"
     assert set(deployed.urls) == set(PROVIDERS)
-    api = deployed.urls["stripe"].split("/_aws/execute-api/")[1].split("/")[0]
+    api = stack.api_id(deployed.localstack, STACK)
     [mapping] = deployed.localstack.client("apigateway").get_base_path_mappings(domainName=DOMAIN)[
         "items"
     ]
@@ -245,7 +245,7 @@ def test_stripe_delivery_is_published_once_and_its_replay_and_tampering_are_not(
 def test_the_api_calls_each_functions_live_alias(deployed: Deployment) -> None:
     """ColdStartMode's warm environments and SnapStart apply to the alias, not $LATEST."""
     apigateway = deployed.localstack.client("apigateway")
-    api = deployed.urls["stripe"].split("/_aws/execute-api/")[1].split("/")[0]
+    api = stack.api_id(deployed.localstack, STACK)
     resources = apigateway.get_resources(restApiId=api, limit=500)["items"]
     routes = {r["path"]: r["id"] for r in resources}
 
